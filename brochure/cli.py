@@ -1,0 +1,183 @@
+"""The command line: `brochure build | preview | check | proof`, each a few lines over the pipeline.
+
+Log levels: WARNING (always shown) is content to complete or a layout
+warning from WeasyPrint; INFO (--verbose) is what each stage did; DEBUG
+(--verbose twice) is timings per unit.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .problems import BrochureError
+
+log = logging.getLogger("brochure")
+
+
+class Context:
+    def __init__(self, project: Path, verbose: int):
+        self.project = project
+        self.verbose = verbose
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="brochure")
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The edition folder (the one holding brochure.yml).")
+@click.option("-v", "--verbose", count=True, help="Say what each stage does; show tracebacks. Twice: timings.")
+@click.pass_context
+def main(ctx: click.Context, project: Path, verbose: int) -> None:
+    """Typeset a brochure: a folder of Markdown cards in, a print-quality PDF out.
+
+    \b
+    Run it in an edition folder (brochure.yml + data/):
+      brochure check             check every file, list every problem
+      brochure build             write the whole book to build/
+      brochure preview 01        write card 01 alone to build/preview-01.pdf
+      brochure proof             page images and a contact sheet of the book
+
+    Docs: docs/content.md (editors), docs/themes.md (designers).
+    """
+    logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
+                        format="%(levelname)s: %(name)s: %(message)s")
+    if not verbose:
+        logging.getLogger("fontTools").setLevel(logging.ERROR)
+    ctx.obj = Context(project, verbose)
+
+
+@main.command()
+@click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the PDF (default: build/<output from brochure.yml>).")
+@click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
+@pass_context
+def build(context: Context, theme: str | None, output: Path | None, strict: bool) -> None:
+    """Check the edition, then write the whole brochure as a PDF.
+
+    \b
+    Examples:
+      brochure build
+      brochure build --theme sober -o build/sober.pdf
+      brochure build --strict      # refuse to build while content is missing
+    """
+    from .build import build as run_build
+    result = _run(context, lambda: run_build(context.project, theme, output, strict))
+    _report(context, result, "built", list_warnings=False)
+
+
+@main.command()
+@click.argument("card")
+@click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
+@click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
+@pass_context
+def preview(context: Context, card: str, theme: str | None, strict: bool) -> None:
+    """Write one card alone, exactly as in the book, to build/preview-<card>.pdf.
+
+    CARD is the card's number (01 or 1) or its file (data/cards/01-creteil.md).
+
+    \b
+    Examples:
+      brochure preview 01
+      brochure preview data/cards/13-ardeche.md --theme sober
+    """
+    from .build import preview as run_preview
+    result = _run(context, lambda: run_preview(context.project, card, theme, strict))
+    _report(context, result, "previewed")
+
+
+@main.command()
+@click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
+@pass_context
+def check(context: Context, strict: bool) -> None:
+    """Check every file of the edition without building; list every problem.
+
+    Each problem is one line, `file:line: field: message`. Errors stop a build;
+    warnings (content to complete: a missing photo, a key figure's value
+    declared missing) do not, unless --strict.
+
+    \b
+    Examples:
+      brochure check
+      brochure check --strict
+    """
+    from .build import check as run_check
+    edition, warnings = _run(context, lambda: run_check(context.project, strict))
+    for warning in warnings:
+        click.echo(warning.format(edition.config.root), err=True)
+    click.echo(f"{len(edition.cards)} cards checked: no error, {len(warnings)} warning(s).")
+
+
+@main.command()
+@click.argument("pdf", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dpi", default=50, show_default=True, help="Resolution of the page images.")
+@click.option("--sheet-dpi", default=20, show_default=True, help="Resolution of the pages on the contact sheet.")
+@click.option("--spreads", default=4, show_default=True, help="Spreads per row on the contact sheet.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the images (default: build/proof).")
+@pass_context
+def proof(context: Context, pdf: Path | None, dpi: int, sheet_dpi: int, spreads: int, output: Path | None) -> None:
+    """Write page images of a built PDF and a contact sheet of its spreads.
+
+    PDF defaults to the book that `brochure build` writes.
+
+    \b
+    Examples:
+      brochure proof
+      brochure proof --dpi 100 build/preview-01.pdf
+    """
+    from .proof import proof as run_proof
+
+    def run():
+        if pdf is not None:
+            return run_proof(pdf, output or context.project / "build" / "proof", dpi, sheet_dpi, spreads)
+        from .config import load_config
+        from .problems import ContentError
+        config, problems = load_config(context.project)
+        if config is None:
+            raise ContentError(problems, context.project.resolve())
+        return run_proof(config.root / "build" / config.output, output or config.root / "build" / "proof",
+                         dpi, sheet_dpi, spreads)
+
+    result = _run(context, run)
+    click.echo(f"{len(result.pages)} page image(s) and the contact sheet {result.sheet}")
+
+
+def _run(context: Context, action):
+    """Run a command; a BrochureError is one clean message unless --verbose asks for the traceback."""
+    try:
+        return action()
+    except BrochureError:
+        raise
+    except KeyboardInterrupt:
+        raise click.Abort()
+    except Exception as error:  # an unexpected failure: say so plainly, the traceback with --verbose
+        if context.verbose:
+            raise
+        raise BrochureError(f"unexpected {type(error).__name__}: {error} (run with --verbose for the traceback)")
+
+
+def _report(context: Context, result, verb: str, list_warnings: bool = True) -> None:
+    if list_warnings or context.verbose:
+        for warning in result.warnings:
+            click.echo(warning.format(context.project.resolve()), err=True)
+    if result.warnings:
+        click.echo(f"{len(result.warnings)} warning(s): content to complete (`brochure check` lists them).", err=True)
+    click.echo(f"{verb} {_shown(result.path)}: {result.pages} page(s) in {result.seconds:.1f} s")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""brochure.yml -> Config: the edition's settings, checked, every path resolved inside the edition."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+
+from .models import Colour, Config, Credit, Promotion, Section
+from .problems import Problem
+from .schema import Checker
+from .sources import read_yaml
+
+CONFIG_NAME = "brochure.yml"
+PAGE_SIZES = ("A3", "A4", "A5", "B5", "letter", "legal")
+REQUIRED = {"title", "sections"}
+OPTIONAL = {"subtitle", "years", "publisher", "author", "subject", "keywords", "date", "date_label",
+            "language", "page_size", "theme", "output", "colophon", "cards", "editorial",
+            "back_page", "promotions"}
+HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def load_config(root: Path) -> tuple[Config | None, list[Problem]]:
+    """Read and check `root/brochure.yml`."""
+    root = root.resolve()
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        return None, [Problem(path, 1, "file", f"no {CONFIG_NAME} here: is this an edition folder? "
+                              "(run brochure in the folder holding brochure.yml, or pass --project)")]
+    source, problems = read_yaml(path)
+    if source is None:
+        return None, problems
+    check = Checker(source)
+    data = check.record(source.data, (), REQUIRED, OPTIONAL)
+    if data is None:
+        return None, check.problems
+    text = lambda key, default=None: check.text(data, key, (), default=default)  # noqa: E731
+    title = text("title") or ""
+    config = Config(
+        root=root,
+        title=title,
+        subtitle=text("subtitle", ""),
+        years=text("years", ""),
+        publisher=text("publisher", ""),
+        author=text("author", "") or text("publisher", ""),
+        subject=text("subject", ""),
+        keywords=tuple(str(k) for k in check.items(data, "keywords", ())),
+        date=_date(check, data),
+        date_label=text("date_label", ""),
+        language=text("language", "fr"),
+        page_size=check.choice(data, "page_size", (), PAGE_SIZES, "A4"),
+        theme=text("theme", "default"),
+        output=_output_name(check, text("output") or _slug(title) + ".pdf"),
+        colophon=check.each(data, "colophon", (), lambda item, keys: _credit(check, item, keys)),
+        sections=_sections(check, data),
+        cards_dir=_inside(check, root, text("cards", "data/cards"), ("cards",), folder=True) or root / "data/cards",
+        editorial=_inside(check, root, text("editorial"), ("editorial",)),
+        back_page=_inside(check, root, text("back_page"), ("back_page",)),
+        promotions=check.each(data, "promotions", (), lambda item, keys: _promotion(check, item, keys)),
+    )
+    return config, check.problems
+
+
+def _date(check: Checker, data: dict) -> dt.date:
+    value = data.get("date")
+    if value is None:
+        return dt.date(2000, 1, 1)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    check.error(("date",), f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2021-02-01")
+    return dt.date(2000, 1, 1)
+
+
+def _output_name(check: Checker, name: str) -> str:
+    if "/" in name or "\\" in name or not name.endswith(".pdf") or name.startswith("."):
+        check.error(("output",), f"'{name}' must be a plain file name ending in .pdf (it is written in build/)")
+        return "brochure.pdf"
+    return name
+
+
+def _credit(check: Checker, item, keys) -> Credit | None:
+    data = check.record(item, keys, {"label", "value"}, set())
+    if data is None:
+        return None
+    return Credit(check.text(data, "label", keys, True) or "", check.text(data, "value", keys, True) or "")
+
+
+def _sections(check: Checker, data: dict) -> tuple[Section, ...]:
+    sections = check.each(data, "sections", (), lambda item, keys: _section(check, item, keys), required=True)
+    seen = set()
+    for index, section in enumerate(sections):
+        if section.id in seen:
+            check.error(("sections", index, "id"), f"'{section.id}' is used by two sections")
+        seen.add(section.id)
+    return sections
+
+
+def _section(check: Checker, item, keys) -> Section | None:
+    data = check.record(item, keys, {"id", "title", "color"}, {"cmyk"})
+    if data is None:
+        return None
+    section_id = check.text(data, "id", keys, True) or ""
+    if section_id and not ID.match(section_id):
+        check.error(keys + ("id",), f"'{section_id}' must be lower-case letters, digits and dashes")
+    colour = check.text(data, "color", keys, True) or "#000000"
+    if not HEX.match(colour):
+        check.error(keys + ("color",), f"'{colour}' is not a colour: write it as \"#rrggbb\", in quotes")
+        colour = "#000000"
+    return Section(section_id, check.text(data, "title", keys, True) or "", Colour(colour.lower(), _cmyk(check, data, keys)))
+
+
+def _cmyk(check: Checker, data: dict, keys) -> tuple | None:
+    value = data.get("cmyk")
+    if value is None:
+        return None
+    if (not isinstance(value, list) or len(value) != 4
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100 for v in value)):
+        check.error(keys + ("cmyk",), "must be four percentages [C, M, Y, K], e.g. [0, 75, 80, 0]")
+        return None
+    return tuple(float(v) for v in value)
+
+
+def _promotion(check: Checker, item, keys) -> Promotion | None:
+    data = check.record(item, keys, {"name", "members"}, {"corps"})
+    if data is None:
+        return None
+    members = []
+    for index, member in enumerate(check.items(data, "members", keys)):
+        if not isinstance(member, str) or not member.strip():
+            check.error(keys + ("members", index), "must be a name, « NOM Prénom »")
+            continue
+        if not member.split()[0].isupper():
+            check.error(keys + ("members", index), f"'{member}' must start with the surname in capitals: « NOM Prénom »")
+        members.append(" ".join(member.split()))
+    return Promotion(check.text(data, "name", keys, True) or "", check.text(data, "corps", keys) or "",
+                     tuple(sorted(members, key=sort_key)))
+
+
+def sort_key(name: str) -> tuple:
+    """French alphabetical order: accents and case ignored first, then used to break ties."""
+    folded = "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
+    return folded.casefold(), name
+
+
+def _inside(check: Checker, root: Path, relative: str | None, keys: tuple, folder: bool = False) -> Path | None:
+    """A path from the config, which must exist inside the edition folder."""
+    if relative is None:
+        return None
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        check.error(keys, f"'{relative}' is outside the edition folder; only files inside it are read")
+        return None
+    if folder and not path.is_dir() or not folder and not path.is_file():
+        check.error(keys, f"'{relative}' does not exist (paths are relative to {CONFIG_NAME})")
+        return None
+    return path
+
+
+def _slug(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "brochure"

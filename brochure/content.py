@@ -1,0 +1,254 @@
+"""The edition folder -> Edition: every card, the editorial and the back page, read and checked.
+
+Everything is read and checked before anything is laid out; every problem
+of every file is collected, so that one run lists them all.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from .config import load_config
+from .markup import footnote_problems
+from .models import Author, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
+from .problems import WARNING, Problem
+from .schema import Checker
+from .sources import read_markdown
+
+log = logging.getLogger(__name__)
+
+CARD_REQUIRED = {"number", "section", "collectivity", "title", "authors"}
+CARD_OPTIONAL = {"tutors", "key_figures", "testimonials", "further_reading"}
+CORPS_BY_DOMAIN = {"administrateur-inet.org": "administrateur", "conservateur-inet.org": "conservateur",
+                   "ingenieurchef-inet.org": "ingenieur"}
+CORPS = ("administrateur", "conservateur", "ingenieur")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".svg", ".gif", ".webp")
+MISSING = "missing"
+
+
+def load_edition(root: Path) -> tuple[Edition | None, list[Problem]]:
+    """Read and check the whole edition; the Edition is None when there is any error."""
+    config, problems = load_config(root)
+    if config is None:
+        return None, problems
+    cards = []
+    for path in sorted(config.cards_dir.glob("*.md")):
+        card, card_problems = load_card(path, config)
+        problems += card_problems
+        if card is not None:
+            cards.append(card)
+    problems += _numbering_problems(cards, config)
+    editorial, editorial_problems = _load_page(config.editorial, config, signed=True)
+    back_page, back_problems = _load_page(config.back_page, config, signed=False)
+    problems += editorial_problems + back_problems
+    order = {section.id: index for index, section in enumerate(config.sections)}
+    cards.sort(key=lambda card: (order[card.section.id], card.number))
+    if any(problem.severity != WARNING for problem in problems):
+        return None, problems
+    return Edition(config, tuple(cards), editorial, back_page), problems
+
+
+def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
+    """Read and check one card file; the card comes back even with errors, for checks across cards."""
+    source, problems = read_markdown(path)
+    if source is None:
+        return None, problems
+    check = Checker(source)
+    data = check.record(source.data, (), CARD_REQUIRED, CARD_OPTIONAL)
+    if data is None:
+        return None, check.problems
+    card = Card(
+        path=path,
+        number=_number(check, data),
+        section=_section(check, data, config),
+        collectivity=check.text(data, "collectivity", (), True) or "",
+        title=check.text(data, "title", (), True) or "",
+        authors=check.each(data, "authors", (), lambda item, keys: _author(check, item, keys, config), True),
+        tutors=check.each(data, "tutors", (), lambda item, keys: _tutor(check, item, keys)),
+        key_figures=_key_figures(check, data),
+        testimonials=check.each(data, "testimonials", (), lambda item, keys: _testimonial(check, item, keys)),
+        further_reading=check.each(data, "further_reading", (), lambda item, keys: _markdown_line(check, item, keys)),
+        body=source.body,
+        body_line=source.body_line,
+    )
+    _check_body(check, source.body, source.body_line, config)
+    return card, check.problems
+
+
+def _number(check: Checker, data: dict) -> int:
+    value = data.get("number")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 99:
+        if value is not None:
+            check.error(("number",), f"'{value}' must be a whole number from 1 to 99")
+        return 0
+    return value
+
+
+def _section(check: Checker, data: dict, config: Config) -> Section:
+    wanted = check.text(data, "section", ())
+    ids = tuple(section.id for section in config.sections)
+    for section in config.sections:
+        if section.id == wanted:
+            return section
+    if wanted is not None:
+        import difflib
+        hint = difflib.get_close_matches(wanted, ids, n=1)
+        check.error(("section",), f"'{wanted}' is not a section of brochure.yml"
+                    + (f" (did you mean '{hint[0]}'?)" if hint else f" (sections: {', '.join(ids)})"))
+    return config.sections[0] if config.sections else Section("", "", None)
+
+
+def _author(check: Checker, item, keys: tuple, config: Config) -> Author | None:
+    data = check.record(item, keys, {"name", "email"}, {"photo", "corps"})
+    if data is None:
+        return None
+    name = check.text(data, "name", keys, True) or ""
+    email = check.text(data, "email", keys, True) or ""
+    if email and not EMAIL.match(email):
+        check.error(keys + ("email",), f"'{email}' is not an e-mail address")
+    corps = check.choice(data, "corps", keys, CORPS) or CORPS_BY_DOMAIN.get(email.rpartition("@")[2].lower())
+    photo = resolve_asset(check, data.get("photo"), keys + ("photo",), config, check.source.path.parent)
+    if data.get("photo") is None:
+        check.warn(keys + ("name",), f"no photo for {name}: a portrait with initials is drawn instead")
+    return Author(name, email, corps, photo)
+
+
+def _tutor(check: Checker, item, keys: tuple) -> Tutor | None:
+    data = check.record(item, keys, {"name", "gender"}, {"role"})
+    if data is None:
+        return None
+    role = check.text(data, "role", keys)
+    if role is None:
+        check.warn(keys + ("role",), "the tutor's role is missing: content to complete")
+    gender = check.choice(data, "gender", keys, ("f", "m"), "m")
+    return Tutor(check.text(data, "name", keys, True) or "", role or "", gender)
+
+
+def _key_figures(check: Checker, data: dict) -> tuple[KeyFigure, ...]:
+    def build(item, keys):
+        fields = check.record(item, keys, set(), {"caption", "value", "missing", "prefix", "suffix", "group"})
+        if fields is None:
+            return None
+        missing = fields.get("missing", False)
+        if not isinstance(missing, bool):
+            check.error(keys + ("missing",), "must be true or false")
+            missing = False
+        value = check.text(fields, "value", keys)
+        if missing and value is not None:
+            check.error(keys + ("missing",), "a key figure with a value cannot be missing: remove one of the two")
+        elif not missing and value is None:
+            check.error(keys + ("value",), "is required (or write 'missing: true' when the value is not known yet)")
+        elif missing:
+            check.warn(keys + ("missing",), "value declared missing: content to complete")
+        if fields.get("caption") is None and fields.get("prefix") is None:
+            check.error(keys + ("caption",), "is required (a key figure needs a caption, or at least a prefix)")
+        return KeyFigure(value, check.text(fields, "caption", keys) or "", check.text(fields, "prefix", keys),
+                         check.text(fields, "suffix", keys), check.text(fields, "group", keys))
+    return check.each(data, "key_figures", (), build)
+
+
+def _testimonial(check: Checker, item, keys: tuple) -> Testimonial | None:
+    data = check.record(item, keys, {"name"}, {"role", "text", "questions"})
+    if data is None:
+        return None
+
+    def question(entry, entry_keys):
+        pair = check.record(entry, entry_keys, {"question", "answer"}, set())
+        if pair is None:
+            return None
+        return Question(check.text(pair, "question", entry_keys, True) or "",
+                        check.text(pair, "answer", entry_keys, True) or "")
+
+    text = check.text(data, "text", keys)
+    questions = check.each(data, "questions", keys, question)
+    if text is None and not questions:
+        check.error(keys, "needs a 'text' or a list of 'questions'")
+    return Testimonial(check.text(data, "name", keys, True) or "", check.text(data, "role", keys) or "",
+                       text, questions)
+
+
+def _markdown_line(check: Checker, item, keys: tuple) -> str | None:
+    if not isinstance(item, str) or not item.strip():
+        check.error(keys, "must be one line of text (put it in double quotes if it contains ': ')")
+        return None
+    return item.strip()
+
+
+IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+def _check_body(check: Checker, body: str, first_line: int, config: Config) -> None:
+    """Footnotes must match their notes; images must exist inside the edition, or be declared missing."""
+    for offset, message in footnote_problems(body):
+        check.problems.append(Problem(check.source.path, first_line + offset, "body", message))
+    for offset, line in enumerate(body.split("\n")):
+        for match in IMAGE_REF.finditer(line):
+            caption, target = match.groups()
+            where = ("body",)
+            if target == MISSING:
+                check.problems.append(Problem(check.source.path, first_line + offset, "body",
+                                              f"figure « {caption or 'without caption'} » declared missing: "
+                                              "a framed placeholder is printed", WARNING))
+                continue
+            before = len(check.problems)
+            resolve_asset(check, target, where, config, check.source.path.parent)
+            for index in range(before, len(check.problems)):  # point at the image's own line
+                problem = check.problems[index]
+                check.problems[index] = Problem(problem.path, first_line + offset, "body", problem.message,
+                                                problem.severity)
+
+
+def resolve_asset(check: Checker, value, keys: tuple, config: Config, base: Path) -> Path | None:
+    """A picture path from the content: relative to `base`, existing, inside the edition."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        check.error(keys, "must be a path to an image file")
+        return None
+    if re.match(r"^[a-z][a-z0-9+.-]*:", value, re.IGNORECASE):
+        check.error(keys, f"'{value}' is a URL: only image files inside the edition folder are used")
+        return None
+    path = (base / value).resolve()
+    if not path.is_relative_to(config.root):
+        check.error(keys, f"'{value}' is outside the edition folder; only files inside it are read")
+    elif path.suffix.lower() not in IMAGE_SUFFIXES:
+        check.error(keys, f"'{value}' is not an image (use {', '.join(IMAGE_SUFFIXES)})")
+    elif not path.is_file():
+        check.error(keys, f"'{value}' does not exist (paths are relative to the card file)")
+    else:
+        return path
+    return None
+
+
+def _numbering_problems(cards: list[Card], config: Config) -> list[Problem]:
+    problems, seen = [], {}
+    for card in sorted(cards, key=lambda card: card.path):
+        if card.number and card.number in seen:
+            problems.append(Problem(card.path, 2, "number", f"{card.number:02d} is also the number of "
+                                    f"{seen[card.number].relative_to(config.root)}"))
+        seen[card.number] = card.path
+    return problems
+
+
+def _load_page(path: Path | None, config: Config, signed: bool) -> tuple[Page | None, list[Problem]]:
+    if path is None:
+        return None, []
+    source, problems = read_markdown(path, front_matter_required=False)
+    if source is None:
+        return None, problems
+    check = Checker(source)
+    data = check.record(source.data, (), set(), {"title", "signature"} if signed else {"title"})
+    if data is None:
+        return None, check.problems
+    signature = None
+    if signed and data.get("signature") is not None:
+        fields = check.record(data["signature"], ("signature",), {"name"}, {"roles"})
+        if fields is not None:
+            roles = tuple(str(role) for role in check.items(fields, "roles", ("signature",)))
+            signature = Signature(check.text(fields, "name", ("signature",), True) or "", roles)
+    _check_body(check, source.body, source.body_line, config)
+    return Page(path, check.text(data, "title", ()), source.body, signature), check.problems

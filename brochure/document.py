@@ -1,0 +1,127 @@
+"""The checked Edition + a Theme -> the book's units: one HTML document each, in reading order.
+
+A unit is what WeasyPrint lays out on its own: the cover, the editorial, the
+sommaire, a section divider, a card, the promotions, the back page. A card's
+HTML does not depend on where it lands in the book (its first page number is
+given to the PDF stage apart), so a card renders alone exactly as in the book.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from itertools import groupby
+
+import jinja2
+
+from .markup import inline_html, markdown_html, plain
+from .models import Card, Edition, Section, Tutor
+from .problems import BrochureError
+from .themes import Theme, ThemeLoader
+
+CORPS_LABELS = {"administrateur": "Administrateur territorial", "conservateur": "Conservateur de bibliothèques",
+                "ingenieur": "Ingénieur en chef territorial"}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One separately laid-out part of the book."""
+
+    kind: str                  # cover, editorial, sommaire, divider, card, promotions, back-page
+    name: str                  # unique in the book: "card-01", "divider-gerer-differemment"
+    title: str                 # what the reader calls it
+    html: str
+    section: Section | None = None
+    card: Card | None = None
+
+    @property
+    def key(self) -> str:
+        """A fingerprint of the unit's HTML, for caching its layout."""
+        return hashlib.sha256(self.html.encode()).hexdigest()[:16]
+
+
+def environment(theme: Theme) -> jinja2.Environment:
+    env = jinja2.Environment(loader=ThemeLoader(theme), autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(md=markdown_html, mdi=inline_html, typo=plain, initials=initials, member_parts=member_parts,
+                       number=lambda n: f"{n:02d}", corps=lambda c: CORPS_LABELS.get(c or "", ""))
+    env.globals.update(tutor_heading=tutor_heading, figure_groups=figure_groups)
+    return env
+
+
+def book_units(edition: Edition, theme: Theme, pages: dict[str, int] | None = None) -> list[Unit]:
+    """Every unit of the book, in order. `pages` (card name -> first page) fills the sommaire."""
+    env = environment(theme)
+    config = edition.config
+    units = [_unit(env, edition, "cover", "cover", config.title)]
+    if edition.editorial:
+        units.append(_unit(env, edition, "editorial", "editorial", "Éditorial", page=edition.editorial))
+    units.append(sommaire_unit(edition, theme, pages, env))
+    for section in config.sections:
+        cards = edition.cards_of(section)
+        if not cards:
+            continue
+        units.append(_unit(env, edition, "divider", f"divider-{section.id}", section.title, section=section, cards=cards))
+        units += [card_unit(edition, card, theme, env) for card in cards]
+    if any(promotion.members for promotion in config.promotions):
+        units.append(_unit(env, edition, "promotions", "promotions", "Promotions"))
+    if edition.back_page:
+        units.append(_unit(env, edition, "back-page", "back-page", edition.back_page.title or "Quatrième de couverture",
+                           page=edition.back_page))
+    return units
+
+
+def card_unit(edition: Edition, card: Card, theme: Theme, env: jinja2.Environment | None = None) -> Unit:
+    return _unit(env or environment(theme), edition, "card", f"card-{card.id}", card.title,
+                 section=card.section, card=card)
+
+
+def sommaire_unit(edition: Edition, theme: Theme, pages: dict[str, int] | None,
+                  env: jinja2.Environment | None = None) -> Unit:
+    """The sommaire; with no `pages` yet, every page number is a same-width stand-in."""
+    filled = {f"card-{card.id}": (pages or {}).get(f"card-{card.id}", 888) for card in edition.cards}
+    return _unit(env or environment(theme), edition, "sommaire", "sommaire", "Sommaire", pages=filled)
+
+
+def _unit(env: jinja2.Environment, edition: Edition, kind: str, name: str, title: str, **context) -> Unit:
+    template = f"{kind}.html"
+    try:
+        html = env.get_template(template).render(edition=edition, config=edition.config, unit_name=name,
+                                                 unit_kind=kind, **context)
+    except jinja2.TemplateNotFound as error:
+        raise BrochureError(error.message or f"template '{template}' not found") from error
+    except jinja2.TemplateSyntaxError as error:
+        raise BrochureError(f"{error.filename}:{error.lineno}: template: {error.message}") from error
+    except jinja2.UndefinedError as error:
+        raise BrochureError(f"{template}: template: {error.message}") from error
+    return Unit(kind, name, title, html, context.get("section"), context.get("card"))
+
+
+def tutor_heading(tutors: tuple[Tutor, ...]) -> str:
+    """TUTEUR, TUTRICE, TUTEURS or TUTRICES: the label agrees with gender and number."""
+    feminine = all(tutor.gender == "f" for tutor in tutors)
+    word = "Tutrice" if feminine else "Tuteur"
+    return f"{word}{'s' if len(tutors) > 1 else ''} au sein de la collectivité"
+
+
+def figure_groups(card: Card) -> list[tuple[str | None, list]]:
+    """Key figures cut into runs: each `group` heading opens a run that lasts until the next."""
+    current, tagged = None, []
+    for figure in card.key_figures:
+        current = figure.group or current
+        tagged.append((current, figure))
+    return [(group, [figure for _, figure in run]) for group, run in groupby(tagged, key=lambda pair: pair[0])]
+
+
+def initials(name: str) -> str:
+    """"Jean-Baptiste Werquin" -> "JW"."""
+    words = [word for word in name.replace("-", " ").split() if word[:1].isalpha()]
+    if not words:
+        return "?"
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+
+
+def member_parts(member: str) -> tuple[str, str]:
+    """"LE MOAL Antonin" -> ("LE MOAL", "Antonin"): the surname is the leading words in capitals."""
+    words = member.split()
+    cut = next((i for i, word in enumerate(words) if not word.isupper()), len(words))
+    return " ".join(words[:cut]), " ".join(words[cut:])

@@ -1,0 +1,137 @@
+"""The book's units + the theme -> one paginated WeasyPrint Document, fetching only edition files.
+
+Each unit is laid out as its own document, knowing the page it starts on
+(for its folio and for mirrored margins); the pages are then put together
+into one document, which keeps bookmarks and links between units. The
+sommaire is laid out twice: once with stand-in numbers to learn its length,
+once with the real first page of every card.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from . import __version__
+from .document import Unit
+from .models import Config
+from .problems import BrochureError
+from .themes import TOOL_ROOT, Theme
+
+log = logging.getLogger(__name__)
+
+
+class SandboxFetcher(URLFetcher):
+    """Serves `file:` URLs inside the allowed folders, `data:` URLs and `theme:` stylesheets; refuses the rest."""
+
+    def __init__(self, roots: tuple[Path, ...], theme: Theme):
+        super().__init__(timeout=1, allowed_protocols={"file", "data"}, allow_redirects=False)
+        self.roots = tuple(root.resolve() for root in roots)
+        self.theme = theme
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("theme:"):
+            path = self.theme.theme_file(url[len("theme:"):], "styles")
+        elif url.startswith("file:"):
+            path = self.allowed(Path(unquote(urlparse(url).path)))
+        else:
+            path = None
+        if path is None or not path.is_file():
+            self.refused.append(url)
+            raise ValueError(f"brochure reads only files inside the edition and its theme, refused: {url}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+    def allowed(self, path: Path) -> Path | None:
+        path = path.resolve()
+        return path if any(path.is_relative_to(root) for root in self.roots) else None
+
+
+@dataclass
+class Renderer:
+    """Lays out units with one font configuration, one set of stylesheets, one sandbox."""
+
+    config: Config
+    theme: Theme
+    fonts: FontConfiguration = field(default_factory=FontConfiguration)
+
+    def __post_init__(self):
+        roots = (self.config.root, TOOL_ROOT / "assets", *self.theme.style_dirs)
+        self.fetcher = SandboxFetcher(roots, self.theme)
+        for sheet in self.theme.stylesheets:
+            if self.fetcher.allowed(sheet) is None:
+                raise BrochureError(f"stylesheet {sheet} is outside the edition and the theme folders")
+        self.stylesheets = [weasyprint.CSS(string=f"@page {{ size: {self.config.page_size}; }}", font_config=self.fonts)]
+        self.stylesheets += [weasyprint.CSS(filename=str(sheet), url_fetcher=self.fetcher, font_config=self.fonts)
+                             for sheet in self.theme.stylesheets]
+
+    def render(self, unit: Unit, start_page: int) -> weasyprint.Document:
+        """Lay out one unit as if it began on `start_page` of the book."""
+        began = time.perf_counter()
+        position = f"@page :first {{ counter-reset: page {start_page}; }}"
+        if start_page % 2 == 0:
+            position += " html { break-before: left; }"
+        html = weasyprint.HTML(string=unit.html, base_url=self.config.root.as_uri() + "/", url_fetcher=self.fetcher)
+        document = html.render(stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)], font_config=self.fonts)
+        if self.fetcher.refused:
+            refused, self.fetcher.refused = self.fetcher.refused, []
+            raise BrochureError(f"{unit.name}: refused to read {', '.join(refused)}: "
+                                "only files inside the edition folder and the theme are read")
+        log.debug("laid out %s: %d page(s) from p. %d in %.2fs", unit.name, len(document.pages), start_page,
+                  time.perf_counter() - began)
+        return document
+
+
+@dataclass(frozen=True)
+class Book:
+    document: weasyprint.Document
+    first_pages: dict[str, int]          # unit name -> its first page in the book
+    page_counts: dict[str, int]
+
+
+def render_book(units: list[Unit], renderer: Renderer, sommaire_with, start_page: int = 1) -> Book:
+    """Lay out every unit in order; `sommaire_with(pages)` makes the sommaire unit for given card pages."""
+    documents, first_pages, page = {}, {}, start_page
+    for unit in units:
+        first_pages[unit.name] = page
+        documents[unit.name] = renderer.render(unit, page)
+        page += len(documents[unit.name].pages)
+    if "sommaire" in documents:
+        card_pages = {name: number for name, number in first_pages.items() if name.startswith("card-")}
+        sommaire = renderer.render(sommaire_with(card_pages), first_pages["sommaire"])
+        if len(sommaire.pages) != len(documents["sommaire"].pages):
+            raise BrochureError("the sommaire changed length once its page numbers were filled in; "
+                                "give its page numbers a fixed width in the theme")
+        documents["sommaire"] = sommaire
+    pages = [page for unit in units for page in documents[unit.name].pages]
+    book = documents[units[0].name].copy(pages)
+    _set_metadata(book, renderer.config)
+    return Book(book, first_pages, {name: len(doc.pages) for name, doc in documents.items()})
+
+
+def _set_metadata(document: weasyprint.Document, config: Config) -> None:
+    """Title, author, subject, language and dates from the edition, never from the clock."""
+    metadata = document.metadata
+    metadata.title = config.title + (f" {config.years}" if config.years else "")
+    metadata.authors = [config.author] if config.author else []
+    metadata.description = config.subject or None
+    metadata.keywords = list(config.keywords)
+    metadata.lang = config.language
+    metadata.created = metadata.modified = config.date.isoformat() + "T00:00:00Z"
+    metadata.generator = f"brochure {__version__} (WeasyPrint {weasyprint.__version__})"
+
+
+def pdf_bytes(book: Book, config: Config) -> bytes:
+    identifier = hashlib.md5(f"{config.title}|{config.years}|{config.date}".encode()).hexdigest().encode()
+    return book.document.write_pdf(pdf_identifier=identifier)

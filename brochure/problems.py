@@ -1,0 +1,59 @@
+"""Problems found in an edition's files -> one line each, `path:line: field: message`.
+
+Log levels used throughout the package: DEBUG for timings and decisions,
+INFO for what a command did (shown with --verbose), WARNING for content to
+complete (shown always), ERROR is never logged: errors are raised.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (error) or incomplete (warning) in one file."""
+
+    path: Path
+    line: int
+    field: str
+    message: str
+    severity: str = ERROR
+
+    def format(self, root: Path | None = None) -> str:
+        path = self.path
+        if root is not None:
+            try:
+                path = self.path.relative_to(root)
+            except ValueError:
+                pass
+        prefix = "warning: " if self.severity == WARNING else ""
+        return f"{path}:{self.line}: {self.field}: {prefix}{self.message}"
+
+
+class BrochureError(click.ClickException):
+    """A failure the user can act on: shown as one clean message, exit status 1."""
+
+
+class ContentError(BrochureError):
+    """The edition's files have problems: every one of them is listed."""
+
+    def __init__(self, problems: list[Problem], root: Path | None = None):
+        self.problems = sorted(problems)
+        errors = sum(p.severity == ERROR for p in self.problems)
+        warnings = len(self.problems) - errors
+        lines = [p.format(root) for p in self.problems]
+        lines.append(f"{errors} error(s), {warnings} warning(s): nothing was built.")
+        super().__init__("\n".join(lines))
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:
+        """One problem a line, as compilers print them (no "Error:" before the first)."""
+        click.echo(self.message, err=True, file=file)

@@ -1,0 +1,29 @@
+# Sourced by setup.sh and test.sh: make sure the system libraries and the
+# virtual environment are there (idempotent; fast when nothing is missing).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# System libraries WeasyPrint needs (Debian/Ubuntu package names). libharfbuzz-subset0
+# halves the PDF-writing time; qpdf and poppler-utils check and look at the output.
+packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 qpdf poppler-utils"
+if command -v dpkg >/dev/null 2>&1; then
+  missing=$(for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+  if [ -n "$missing" ]; then
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "Installing system libraries: $missing"
+    $sudo apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "Creating the virtual environment in .venv"
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import brochure, pytest, pypdf" >/dev/null 2>&1 \
+   || [ pyproject.toml -nt .venv/.installed ]; then
+  echo "Installing brochure and its dependencies into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  touch .venv/.installed
+fi
