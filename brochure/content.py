@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from .config import load_config
-from .markup import footnote_problems
+from .markup import footnote_problems, footnotes
 from .models import Author, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
 from .problems import WARNING, Problem
 from .schema import Checker
@@ -73,7 +73,13 @@ def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
         body=source.body,
         body_line=source.body_line,
     )
-    _check_body(check, source.body, source.body_line, config)
+    captions = tuple(f"{figure.prefix or ''} {figure.caption}" for figure in card.key_figures)
+    _check_body(check, source.body, source.body_line, config, captions)
+    for index, caption in enumerate(captions):
+        missing = set(re.findall(r"\[\^([^\]\s]+)\]", caption)) - set(footnotes(source.body))
+        for name in sorted(missing):
+            check.error(("key_figures", index, "caption"), f"footnote [^{name}] has no note: add a line "
+                        f"'[^{name}]: the note' at the end of the body")
     return card, check.problems
 
 
@@ -181,9 +187,9 @@ def _markdown_line(check: Checker, item, keys: tuple) -> str | None:
 IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
-def _check_body(check: Checker, body: str, first_line: int, config: Config) -> None:
+def _check_body(check: Checker, body: str, first_line: int, config: Config, elsewhere: tuple = ()) -> None:
     """Footnotes must match their notes; images must exist inside the edition, or be declared missing."""
-    for offset, message in footnote_problems(body):
+    for offset, message in footnote_problems(body, elsewhere):
         check.problems.append(Problem(check.source.path, first_line + offset, "body", message))
     for offset, line in enumerate(body.split("\n")):
         for match in IMAGE_REF.finditer(line):

@@ -13,7 +13,7 @@ from itertools import groupby
 
 import jinja2
 
-from .markup import inline_html, markdown_html, plain
+from .markup import footnotes, inline_html, markdown_html, plain
 from .models import Card, Edition, Section, Tutor
 from .problems import BrochureError
 from .themes import Theme, ThemeLoader
@@ -42,7 +42,7 @@ class Unit:
 def environment(theme: Theme) -> jinja2.Environment:
     env = jinja2.Environment(loader=ThemeLoader(theme), autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(md=markdown_html, mdi=inline_html, typo=plain, initials=initials, member_parts=member_parts,
+    env.filters.update(footnotes=footnotes, md=markdown_html, mdi=inline_html, typo=plain, initials=initials, member_parts=member_parts,
                        number=lambda n: f"{n:02d}", corps=lambda c: CORPS_LABELS.get(c or "", ""))
     env.globals.update(tutor_heading=tutor_heading, figure_groups=figure_groups)
     return env

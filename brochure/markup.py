@@ -37,13 +37,24 @@ def markdown_html(text: str | None, base: Path | None = None, drop_cap: bool = F
     return Markup(french_html(html))
 
 
-def inline_html(text: str | None) -> Markup:
-    """One line of Markdown (a caption, a reference) -> HTML without a paragraph around it."""
+def inline_html(text: str | None, notes: dict | None = None) -> Markup:
+    """One line of Markdown (a caption, a reference) -> HTML without a paragraph around it.
+
+    `notes` (from `footnotes(card.body)`) lets a caption call a footnote of its card's body.
+    """
     if not text:
         return Markup("")
     html = _converter(None).convert(text)
     html = re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.DOTALL)
+    if notes:
+        html = FOOTNOTE_REF.sub(lambda m: f'<span class="footnote">{inline_html(notes[m.group(1)])}</span>'
+                                if m.group(1) in notes else m.group(0), html)
     return Markup(french_html(html))
+
+
+def footnotes(text: str | None) -> dict[str, str]:
+    """The `[^id]: note` definitions of a body."""
+    return {m.group(1): m.group(2).strip() for line in (text or "").split("\n") if (m := FOOTNOTE_DEF.match(line))}
 
 
 def plain(text: str | None) -> Markup:
@@ -73,10 +84,14 @@ def _extract_footnotes(text: str) -> tuple[str, dict]:
     return FOOTNOTE_REF.sub(replace, "\n".join(kept)), notes
 
 
-def footnote_problems(text: str) -> list[tuple[int, str]]:
-    """(line offset, message) for every footnote reference without a note and note without a reference."""
+def footnote_problems(text: str, elsewhere: tuple[str, ...] = ()) -> list[tuple[int, str]]:
+    """(line offset, message) for every footnote reference without a note and note without a reference.
+
+    `elsewhere`: other texts of the card (key-figure captions) that may call the body's notes.
+    """
     defined = {m.group(1): n for n, line in enumerate(text.split("\n")) if (m := FOOTNOTE_DEF.match(line))}
-    problems, used = [], set()
+    problems = []
+    used = {m.group(1) for other in elsewhere for m in FOOTNOTE_REF.finditer(other)}
     for offset, line in enumerate(text.split("\n")):
         if FOOTNOTE_DEF.match(line):
             continue

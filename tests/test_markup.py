@@ -34,3 +34,11 @@ def test_missing_figure_is_a_placeholder_with_its_caption():
 def test_tables_stay_tables_and_text_flows_in_blocks_around_them():
     html = markdown_html("## Contexte\n\nAvant.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nAprès.")
     assert html.count('<div class="flow">') == 2 and "<table>" in html
+
+
+def test_a_caption_may_call_a_note_of_its_cards_body():
+    from brochure.markup import footnotes
+    notes = footnotes("Texte.\n\n[^1]: Classement 2020.")
+    assert inline_html("métropole la plus attractive[^1]", notes) == \
+        'métropole la plus attractive<span class="footnote">Classement 2020.</span>'
+    assert footnote_problems("Texte.\n[^1]: Classement.", ("attractive[^1]",)) == []
