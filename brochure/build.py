@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .content import load_edition
-from .document import Unit, book_units, card_unit, sommaire_unit
+from .document import Unit, blank_unit, book_units, card_unit, sommaire_unit
 from .models import Card, Edition
 from .output import write_atomically
 from .pdf import Renderer, pdf_bytes, render_book
@@ -48,7 +48,8 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     edition, warnings = check(root, strict)
     renderer = Renderer(edition.config, load_theme(theme or edition.config.theme, edition.config.root))
     units = book_units(edition, renderer.theme)
-    book = render_book(units, renderer, lambda pages: sommaire_unit(edition, renderer.theme, pages))
+    book = render_book(units, renderer, lambda pages: sommaire_unit(edition, renderer.theme, pages),
+                       blank=blank_unit(edition, renderer.theme))
     target = output or edition.config.root / BUILD_DIR / edition.config.output
     write_atomically(target, pdf_bytes(book, edition.config))
     _remember_pages(edition, book.first_pages)

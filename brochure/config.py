@@ -12,7 +12,7 @@ from .schema import Checker
 from .sources import read_yaml
 
 CONFIG_NAME = "brochure.yml"
-PAGE_SIZES = ("A3", "A4", "A5", "B5", "letter", "legal")
+PAGE_SIZES = ("A3", "A4", "A5", "B5", "letter", "legal")  # their dimensions: pdf.PAGE_SIZES
 REQUIRED = {"title", "sections"}
 OPTIONAL = {"subtitle", "years", "publisher", "author", "subject", "keywords", "date", "date_label",
             "language", "page_size", "theme", "output", "colophon", "cards", "editorial",

@@ -70,6 +70,11 @@ def book_units(edition: Edition, theme: Theme, pages: dict[str, int] | None = No
     return units
 
 
+def blank_unit(edition: Edition, theme: Theme) -> Unit:
+    """An empty page, put before a unit that must start on the other side."""
+    return _unit(environment(theme), edition, "blank", "blank", "")
+
+
 def card_unit(edition: Edition, card: Card, theme: Theme, env: jinja2.Environment | None = None) -> Unit:
     return _unit(env or environment(theme), edition, "card", f"card-{card.id}", card.title,
                  section=card.section, card=card)

@@ -27,6 +27,8 @@ from .problems import BrochureError
 from .themes import TOOL_ROOT, Theme
 
 log = logging.getLogger(__name__)
+PAGE_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 250),
+              "letter": (215.9, 279.4), "legal": (215.9, 355.6)}  # width, height in mm
 
 
 class SandboxFetcher(URLFetcher):
@@ -72,7 +74,9 @@ class Renderer:
         for sheet in self.theme.stylesheets:
             if self.fetcher.allowed(sheet) is None:
                 raise BrochureError(f"stylesheet {sheet} is outside the edition and the theme folders")
-        self.stylesheets = [weasyprint.CSS(string=f"@page {{ size: {self.config.page_size}; }}", font_config=self.fonts)]
+        width, height = PAGE_SIZES[self.config.page_size]
+        page = f"@page {{ size: {width}mm {height}mm; }} :root {{ --page-width: {width}mm; --page-height: {height}mm; }}"
+        self.stylesheets = [weasyprint.CSS(string=page, font_config=self.fonts)]
         self.stylesheets += [weasyprint.CSS(filename=str(sheet), url_fetcher=self.fetcher, font_config=self.fonts)
                              for sheet in self.theme.stylesheets]
 
@@ -100,13 +104,25 @@ class Book:
     page_counts: dict[str, int]
 
 
-def render_book(units: list[Unit], renderer: Renderer, sommaire_with, start_page: int = 1) -> Book:
-    """Lay out every unit in order; `sommaire_with(pages)` makes the sommaire unit for given card pages."""
-    documents, first_pages, page = {}, {}, start_page
+def render_book(units: list[Unit], renderer: Renderer, sommaire_with, start_page: int = 1,
+                blank: Unit | None = None) -> Book:
+    """Lay out every unit in order; `sommaire_with(pages)` makes the sommaire unit for given card pages.
+
+    A unit the theme wants on a left (or right) page gets a `blank` page before it when needed.
+    """
+    documents, first_pages, page, placed = {}, {}, start_page, []
     for unit in units:
+        side = renderer.theme.start_on.get(unit.kind, "any")
+        if blank is not None and (side == "left" and page % 2 or side == "right" and not page % 2):
+            filler = Unit(blank.kind, f"blank-{page}", blank.title, blank.html)
+            documents[filler.name] = renderer.render(filler, page)
+            placed.append(filler)
+            page += len(documents[filler.name].pages)
         first_pages[unit.name] = page
         documents[unit.name] = renderer.render(unit, page)
+        placed.append(unit)
         page += len(documents[unit.name].pages)
+    units = placed
     if "sommaire" in documents:
         card_pages = {name: number for name, number in first_pages.items() if name.startswith("card-")}
         sommaire = renderer.render(sommaire_with(card_pages), first_pages["sommaire"])

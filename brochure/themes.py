@@ -32,6 +32,7 @@ class Theme:
     style_dirs: tuple[Path, ...]       # overrides first
     stylesheets: tuple[Path, ...]      # resolved, in cascade order
     roots: tuple[Path, ...]            # folders the theme may read from
+    start_on: dict                     # unit kind -> "left" | "right": the side its first page must be on
 
     def theme_file(self, reference: str, kind: str) -> Path | None:
         """`theme:NAME/file` -> that theme's own file (no override), or None."""
@@ -63,8 +64,14 @@ def load_theme(name: str, edition_root: Path) -> Theme:
     style_dirs = [roots[0] / "styles"] + [root / "styles" / theme for theme in chain for root in roots]
     names = next((s["stylesheets"] for s in settings if s.get("stylesheets")), [])
     stylesheets = tuple(_find(name_, style_dirs) for name_ in names)
+    start_on = {}
+    for data in reversed(settings):  # a theme's own choices win over its parent's
+        start_on.update(data.get("start_on") or {})
+    wrong = {kind: side for kind, side in start_on.items() if side not in ("left", "right", "any")}
+    if wrong:
+        raise BrochureError(f"theme '{chain[0]}': start_on takes left, right or any, not {wrong}")
     return Theme(chain[0], tuple(chain), tuple(d for d in template_dirs if d.is_dir()),
-                 tuple(d for d in style_dirs if d.is_dir()), stylesheets, roots)
+                 tuple(d for d in style_dirs if d.is_dir()), stylesheets, roots, start_on)
 
 
 def available_themes(edition_root: Path) -> list[str]:

