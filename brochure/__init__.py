@@ -7,4 +7,7 @@ The pipeline, one module per stage, each importing only from the stages before i
 `build.py` runs it; `cli.py` is the thin command line on top.
 """
 
+from pathlib import Path
+
 __version__ = "0.1.0"
+TOOL_ROOT = Path(__file__).resolve().parent.parent  # the shipped themes, fonts and sample edition

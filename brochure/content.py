@@ -9,7 +9,9 @@ import logging
 import re
 from pathlib import Path
 
+from . import TOOL_ROOT
 from .config import load_config
+from .fonts import font_folders, printable
 from .markup import footnote_problems, footnotes
 from .models import Author, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
 from .problems import WARNING, Problem
@@ -73,6 +75,7 @@ def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
         body=source.body,
         body_line=source.body_line,
     )
+    _check_characters(check, config)
     captions = tuple(f"{figure.prefix or ''} {figure.caption}" for figure in card.key_figures)
     _check_body(check, source.body, source.body_line, config, captions)
     for index, caption in enumerate(captions):
@@ -187,6 +190,19 @@ def _markdown_line(check: Checker, item, keys: tuple) -> str | None:
 IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
+def _check_characters(check: Checker, config: Config) -> None:
+    """Every character must be in a bundled font, or it would print as an empty box."""
+    printable_points = printable(tuple(font_folders(config.root, TOOL_ROOT)))
+    if not printable_points:
+        return
+    for number, line in enumerate(check.source.text.split("\n"), start=1):
+        for char in dict.fromkeys(line):
+            if ord(char) > 0x20 and ord(char) not in printable_points and char not in "\ufeff\u200b":
+                check.problems.append(Problem(check.source.path, number, "text",
+                                              f"character « {char} » (U+{ord(char):04X}) is in none of the bundled "
+                                              "fonts: it would print as an empty box; use another character"))
+
+
 def _check_body(check: Checker, body: str, first_line: int, config: Config, elsewhere: tuple = ()) -> None:
     """Footnotes must match their notes; images must exist inside the edition, or be declared missing."""
     for offset, message in footnote_problems(body, elsewhere):
@@ -257,4 +273,5 @@ def _load_page(path: Path | None, config: Config, signed: bool) -> tuple[Page | 
             roles = tuple(str(role) for role in check.items(fields, "roles", ("signature",)))
             signature = Signature(check.text(fields, "name", ("signature",), True) or "", roles)
     _check_body(check, source.body, source.body_line, config)
+    _check_characters(check, config)
     return Page(path, check.text(data, "title", ()), source.body, signature), check.problems

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -24,7 +24,9 @@ from . import __version__
 from .document import Unit
 from .models import Config
 from .problems import BrochureError
-from .themes import TOOL_ROOT, Theme
+from . import TOOL_ROOT
+from .fonts import font_folders, isolate_fontconfig
+from .themes import Theme
 
 log = logging.getLogger(__name__)
 PAGE_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 250),
@@ -66,9 +68,10 @@ class Renderer:
 
     config: Config
     theme: Theme
-    fonts: FontConfiguration = field(default_factory=FontConfiguration)
 
     def __post_init__(self):
+        isolate_fontconfig(font_folders(self.config.root, TOOL_ROOT))
+        self.fonts = FontConfiguration()
         roots = (self.config.root, TOOL_ROOT / "assets", *self.theme.style_dirs)
         self.fetcher = SandboxFetcher(roots, self.theme)
         for sheet in self.theme.stylesheets:

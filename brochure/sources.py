@@ -25,6 +25,7 @@ class Source:
     lines: dict = field(repr=False)  # Keys -> 1-based line in the file
     body: str = ""
     body_line: int = 1
+    text: str = field(default="", repr=False)  # the whole file, for checks on raw characters
 
     def line(self, *keys) -> int:
         """The line of the deepest known key on the path `keys` (1 for the file itself)."""
@@ -42,7 +43,7 @@ def read_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
     data, lines, problems = _parse_yaml(path, text, first_line=1)
     if problems:
         return None, problems
-    return Source(path, data if data is not None else {}, lines), []
+    return Source(path, data if data is not None else {}, lines, text=text), []
 
 
 def read_markdown(path: Path, front_matter_required: bool = True) -> tuple[Source | None, list[Problem]]:
@@ -55,7 +56,7 @@ def read_markdown(path: Path, front_matter_required: bool = True) -> tuple[Sourc
         if front_matter_required:
             return None, [Problem(path, 1, "front-matter",
                                   "the file must start with a '---' line opening the front-matter")]
-        return Source(path, {}, {(): 1}, text, 1), []
+        return Source(path, {}, {(): 1}, text, 1, text), []
     end = next((i for i, line in enumerate(all_lines[1:], start=1) if line.rstrip() in ("---", "...")), None)
     if end is None:
         return None, [Problem(path, 1, "front-matter", "the front-matter opened here is never closed by a '---' line")]
@@ -63,7 +64,7 @@ def read_markdown(path: Path, front_matter_required: bool = True) -> tuple[Sourc
     if problems:
         return None, problems
     body = "\n".join(all_lines[end + 1:])
-    return Source(path, data if data is not None else {}, lines, body, end + 2), []
+    return Source(path, data if data is not None else {}, lines, body, end + 2, text), []
 
 
 def _read_text(path: Path) -> tuple[str | None, list[Problem]]:

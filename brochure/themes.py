@@ -18,9 +18,9 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from . import TOOL_ROOT
 from .problems import BrochureError
 
-TOOL_ROOT = Path(__file__).resolve().parent.parent
 THEME_FILE = "theme.yml"
 
 

@@ -76,3 +76,11 @@ def test_config_problems_have_lines(mini):
     found = {(p.line, p.field) for p in errors(mini)}
     assert (3, "yeras") in found
     assert any(field == "sections[2].color" for _, field in found)
+
+
+def test_a_character_no_bundled_font_has_is_an_error_on_its_line(mini):
+    card = mini / "data" / "cards" / "01-alpha.md"
+    card.write_text(card.read_text().replace("1. Diagnostiquer.", "1. Diagnostiquer ⊗."))
+    problem = next(p for p in errors(mini) if p.field == "text")
+    assert problem.path == card and "U+2297" in problem.message
+    assert card.read_text().split("\n")[problem.line - 1].endswith("Diagnostiquer ⊗.")
