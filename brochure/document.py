@@ -8,7 +8,7 @@ given to the PDF stage apart), so a card renders alone exactly as in the book.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 
 import jinja2
@@ -32,6 +32,12 @@ class Unit:
     html: str
     section: Section | None = None
     card: Card | None = None
+    fallback: str | None = None   # another layout, for when the first one drops marked content
+
+    @property
+    def kept(self) -> int:
+        """How many elements the layout must show: those marked `data-keep` by the templates."""
+        return self.html.count(" data-keep")
 
     @property
     def key(self) -> str:
@@ -76,8 +82,13 @@ def blank_unit(edition: Edition, theme: Theme) -> Unit:
 
 
 def card_unit(edition: Edition, card: Card, theme: Theme, env: jinja2.Environment | None = None) -> Unit:
-    return _unit(env or environment(theme), edition, "card", f"card-{card.id}", card.title,
-                 section=card.section, card=card)
+    """A card; its fallback sets the side column at full width, for when it is too long to stand beside the text."""
+    env = env or environment(theme)
+    unit = _unit(env, edition, "card", f"card-{card.id}", card.title, section=card.section, card=card,
+                 side_column_fits=True)
+    fallback = _unit(env, edition, "card", unit.name, card.title, section=card.section, card=card,
+                     side_column_fits=False)
+    return replace(unit, fallback=fallback.html if fallback.html != unit.html else None)
 
 
 def sommaire_unit(edition: Edition, theme: Theme, pages: dict[str, int] | None,

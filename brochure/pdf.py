@@ -89,8 +89,13 @@ class Renderer:
         position = f"@page :first {{ counter-reset: page {start_page}; }}"
         if start_page % 2 == 0:
             position += " html { break-before: left; }"
-        html = weasyprint.HTML(string=unit.html, base_url=self.config.root.as_uri() + "/", url_fetcher=self.fetcher)
-        document = html.render(stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)], font_config=self.fonts)
+        document = self._layout(unit.html, position)
+        if unit.kept and _kept(document) < unit.kept and unit.fallback:
+            log.info("%s: content did not fit in its first layout, trying its fallback", unit.name)
+            document = self._layout(unit.fallback, position)
+        if unit.kept and _kept(document) < unit.kept:
+            raise BrochureError(f"{unit.name}: {unit.kept - _kept(document)} element(s) did not fit on a page and "
+                                "would be lost (a box taller than a page cannot be split here); shorten them")
         if self.fetcher.refused:
             refused, self.fetcher.refused = self.fetcher.refused, []
             raise BrochureError(f"{unit.name}: refused to read {', '.join(refused)}: "
@@ -98,6 +103,18 @@ class Renderer:
         log.debug("laid out %s: %d page(s) from p. %d in %.2fs", unit.name, len(document.pages), start_page,
                   time.perf_counter() - began)
         return document
+
+
+    def _layout(self, html: str, position: str) -> weasyprint.Document:
+        source = weasyprint.HTML(string=html, base_url=self.config.root.as_uri() + "/", url_fetcher=self.fetcher)
+        return source.render(stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)], font_config=self.fonts)
+
+
+def _kept(document: weasyprint.Document) -> int:
+    """How many `data-keep` elements got at least one box in the layout."""
+    shown = {id(box.element) for page in document.pages for box in page._page_box.descendants()
+             if getattr(box, "element", None) is not None and box.element.get("data-keep") is not None}
+    return len(shown)
 
 
 @dataclass(frozen=True)
