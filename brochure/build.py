@@ -17,7 +17,9 @@ from .models import Card, Edition
 from .output import write_atomically
 from .pdf import Renderer, pdf_bytes, render_book
 from .problems import ERROR, WARNING, BrochureError, ContentError, Problem
+from .preflight import Finding, is_print_file, preflight
 from .themes import load_theme
+from .variants import Variant, make_variant
 
 log = logging.getLogger(__name__)
 BUILD_DIR = "build"
@@ -31,6 +33,7 @@ class Result:
     seconds: float
     warnings: tuple[Problem, ...]
     first_pages: dict
+    findings: tuple[Finding, ...] | None = None   # the preflight's, for a print build
 
 
 def check(root: Path, strict: bool = False) -> tuple[Edition, list[Problem]]:
@@ -42,33 +45,70 @@ def check(root: Path, strict: bool = False) -> tuple[Edition, list[Problem]]:
     return edition, [p for p in problems if p.severity == WARNING]
 
 
-def build(root: Path, theme: str | None = None, output: Path | None = None, strict: bool = False) -> Result:
-    """Build the whole book into build/<output> (or `output`)."""
+def build(root: Path, theme: str | None = None, output: Path | None = None, strict: bool = False,
+          variant: str | None = None, accessible: bool = False, archival: bool = False) -> Result:
+    """Build the whole book into build/<output> (or `output`); the print variant into build/<name>-print.pdf."""
     began = time.perf_counter()
     edition, warnings = check(root, strict)
-    renderer = Renderer(edition.config, load_theme(theme or edition.config.theme, edition.config.root))
+    chosen = make_variant(variant or edition.config.variant, accessible, archival)
+    renderer = Renderer(edition.config, load_theme(theme or edition.config.theme, edition.config.root), chosen)
     units = book_units(edition, renderer.theme)
     book = render_book(units, renderer, lambda pages: sommaire_unit(edition, renderer.theme, pages),
                        blank=blank_unit(edition, renderer.theme))
-    target = output or edition.config.root / BUILD_DIR / edition.config.output
-    write_atomically(target, pdf_bytes(book, edition.config))
+    target = output or edition.config.root / BUILD_DIR / output_name(edition.config.output, chosen)
+    write_atomically(target, pdf_bytes(book, renderer))
     _remember_pages(edition, book.first_pages)
-    return Result(target, len(book.document.pages), time.perf_counter() - began, tuple(warnings), book.first_pages)
+    findings = None
+    if chosen.name == "print":
+        findings = tuple(preflight(target, True, book.first_pages, missing_by_unit(edition, warnings)))
+    return Result(target, len(book.document.pages), time.perf_counter() - began, tuple(warnings), book.first_pages,
+                  findings)
 
 
-def preview(root: Path, reference: str, theme: str | None = None, strict: bool = False) -> Result:
+def check_pdf(root: Path, pdf: Path | None = None) -> tuple[Path, list[Finding]]:
+    """The preflight of a built PDF (by default the print build if there is one, else the screen one)."""
+    edition, warnings = check(root)
+    build_dir = edition.config.root / BUILD_DIR
+    if pdf is None:
+        candidates = [build_dir / output_name(edition.config.output, make_variant(name)) for name in ("print", "screen")]
+        pdf = next((path for path in candidates if path.is_file()), None)
+        if pdf is None:
+            raise BrochureError(f"no PDF in {build_dir}: run `brochure build` first, or name the PDF to check")
+    if not pdf.is_file():
+        raise BrochureError(f"{pdf} does not exist")
+    return pdf, preflight(pdf, is_print_file(pdf), _remembered_pages(edition), missing_by_unit(edition, warnings))
+
+
+def missing_by_unit(edition: Edition, warnings: list[Problem]) -> dict[str, int]:
+    """How many declared-missing items (content warnings) each card has."""
+    units = {card.path: f"card-{card.id}" for card in edition.cards}
+    counts: dict[str, int] = {}
+    for warning in warnings:
+        if warning.path in units:
+            counts[units[warning.path]] = counts.get(units[warning.path], 0) + 1
+    return counts
+
+
+def preview(root: Path, reference: str, theme: str | None = None, strict: bool = False,
+            variant: str | None = None) -> Result:
     """Build one card alone, as it looks in the book, into build/preview-<card>.pdf."""
     began = time.perf_counter()
     edition, warnings = check(root, strict)
     card = find_card(edition, reference)
-    renderer = Renderer(edition.config, load_theme(theme or edition.config.theme, edition.config.root))
+    renderer = Renderer(edition.config, load_theme(theme or edition.config.theme, edition.config.root),
+                        make_variant(variant or edition.config.variant))
     unit = card_unit(edition, card, renderer.theme)
     start = _remembered_pages(edition).get(unit.name, 1)
     book = render_book([unit], renderer, lambda pages: _never(pages), start_page=start)
     target = edition.config.root / BUILD_DIR / f"preview-{card.id}.pdf"
-    write_atomically(target, pdf_bytes(book, edition.config))
+    write_atomically(target, pdf_bytes(book, renderer))
     card_warnings = tuple(w for w in warnings if w.path == card.path)
     return Result(target, len(book.document.pages), time.perf_counter() - began, card_warnings, book.first_pages)
+
+
+def output_name(name: str, variant: Variant) -> str:
+    """The file a variant is written to: the print variant beside the screen one, not over it."""
+    return name if variant.name == "screen" else name.removesuffix(".pdf") + f"-{variant.name}.pdf"
 
 
 def find_card(edition: Edition, reference: str) -> Card:

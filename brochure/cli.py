@@ -54,30 +54,40 @@ def main(ctx: click.Context, project: Path, verbose: int) -> None:
 
 @main.command()
 @click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
+@click.option("--variant", type=click.Choice(["screen", "print"]), default=None,
+              help="screen: RGB, light images, links. print: PDF/X-4, CMYK, 3 mm bleed, crop marks "
+                   "(written to build/<name>-print.pdf). Default: variant in brochure.yml, else screen.")
+@click.option("--accessible", is_flag=True, help="Tagged PDF: reading order, alt text, language (PDF/UA-1 on screen).")
+@click.option("--archival", is_flag=True, help="PDF/A-2 for archiving (screen variant only).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the PDF (default: build/<output from brochure.yml>).")
 @click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
 @pass_context
-def build(context: Context, theme: str | None, output: Path | None, strict: bool) -> None:
+def build(context: Context, theme: str | None, variant: str | None, accessible: bool, archival: bool,
+          output: Path | None, strict: bool) -> None:
     """Check the edition, then write the whole brochure as a PDF.
+
+    The print variant is checked by the preflight at the end of the build.
 
     \b
     Examples:
       brochure build
-      brochure build --theme sober -o build/sober.pdf
+      brochure build --variant print          # for the printer, then preflight
+      brochure build --theme sober --accessible -o build/sober.pdf
       brochure build --strict      # refuse to build while content is missing
     """
     from .build import build as run_build
-    result = _run(context, lambda: run_build(context.project, theme, output, strict))
+    result = _run(context, lambda: run_build(context.project, theme, output, strict, variant, accessible, archival))
     _report(context, result, "built", list_warnings=False)
 
 
 @main.command()
 @click.argument("card")
 @click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
+@click.option("--variant", type=click.Choice(["screen", "print"]), default=None, help="As for build.")
 @click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
 @pass_context
-def preview(context: Context, card: str, theme: str | None, strict: bool) -> None:
+def preview(context: Context, card: str, theme: str | None, variant: str | None, strict: bool) -> None:
     """Write one card alone, exactly as in the book, to build/preview-<card>.pdf.
 
     CARD is the card's number (01 or 1) or its file (data/cards/01-creteil.md).
@@ -88,30 +98,53 @@ def preview(context: Context, card: str, theme: str | None, strict: bool) -> Non
       brochure preview data/cards/13-ardeche.md --theme sober
     """
     from .build import preview as run_preview
-    result = _run(context, lambda: run_preview(context.project, card, theme, strict))
+    result = _run(context, lambda: run_preview(context.project, card, theme, strict, variant))
     _report(context, result, "previewed")
 
 
 @main.command()
-@click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
+@click.option("--strict", is_flag=True, help="Treat content to complete (warnings), or preflight findings, as errors.")
+@click.option("--pdf", "pdf", is_flag=False, flag_value="", default=None, metavar="[PDF]",
+              help="Also preflight a built PDF, as a printer would (default: the last print build, else the "
+                   "screen one).")
 @pass_context
-def check(context: Context, strict: bool) -> None:
+def check(context: Context, strict: bool, pdf: str | None) -> None:
     """Check every file of the edition without building; list every problem.
 
     Each problem is one line, `file:line: field: message`. Errors stop a build;
     warnings (content to complete: a missing photo, a key figure's value
-    declared missing) do not, unless --strict.
+    declared missing) do not, unless --strict. With --pdf, the built PDF is
+    preflighted too: fonts, colours, image resolution, bleed, text outside the
+    page, output intent, placeholders; one finding a line, with page and card.
 
     \b
     Examples:
       brochure check
       brochure check --strict
+      brochure check --pdf                 # after brochure build --variant print
+      brochure check --pdf build/other.pdf
     """
     from .build import check as run_check
+    from .build import check_pdf
+    if pdf is not None:
+        path, findings = _run(context, lambda: check_pdf(context.project, Path(pdf) if pdf else None))
+        _print_findings(path, findings)
+        if strict and findings:
+            raise click.exceptions.Exit(1)
+        return
     edition, warnings = _run(context, lambda: run_check(context.project, strict))
     for warning in warnings:
         click.echo(warning.format(edition.config.root), err=True)
     click.echo(f"{len(edition.cards)} cards checked: no error, {len(warnings)} warning(s).")
+
+
+def _print_findings(path: Path, findings) -> None:
+    for finding in findings:
+        click.echo(f"{_shown(path)}: {finding.format()}")
+    content = sum(finding.content for finding in findings)
+    technical = len(findings) - content
+    click.echo(f"preflight of {_shown(path)}: " + (f"{technical} technical finding(s)" if technical else "technically clean")
+               + (f"; {content} card(s) with content still to complete" if content else ""))
 
 
 @main.command()
@@ -170,6 +203,8 @@ def _report(context: Context, result, verb: str, list_warnings: bool = True) -> 
     if result.warnings:
         click.echo(f"{len(result.warnings)} warning(s): content to complete (`brochure check` lists them).", err=True)
     click.echo(f"{verb} {_shown(result.path)}: {result.pages} page(s) in {result.seconds:.1f} s")
+    if getattr(result, "findings", None) is not None:
+        _print_findings(result.path, result.findings)
 
 
 def _shown(path: Path) -> str:

@@ -15,7 +15,7 @@ CONFIG_NAME = "brochure.yml"
 PAGE_SIZES = ("A3", "A4", "A5", "B5", "letter", "legal")  # their dimensions: pdf.PAGE_SIZES
 REQUIRED = {"title", "sections"}
 OPTIONAL = {"subtitle", "years", "publisher", "author", "subject", "keywords", "date", "date_label",
-            "language", "page_size", "theme", "output", "colophon", "cards", "editorial",
+            "language", "page_size", "theme", "variant", "output", "colophon", "cards", "editorial",
             "back_page", "promotions"}
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -51,6 +51,7 @@ def load_config(root: Path) -> tuple[Config | None, list[Problem]]:
         language=text("language", "fr"),
         page_size=check.choice(data, "page_size", (), PAGE_SIZES, "A4"),
         theme=text("theme", "default"),
+        variant=check.choice(data, "variant", (), ("screen", "print"), "screen"),
         output=_output_name(check, text("output") or _slug(title) + ".pdf"),
         colophon=check.each(data, "colophon", (), lambda item, keys: _credit(check, item, keys)),
         sections=_sections(check, data),

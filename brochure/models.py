@@ -55,6 +55,7 @@ class Config:
     language: str
     page_size: str
     theme: str
+    variant: str               # screen | print: what `brochure build` makes by default
     output: str
     colophon: tuple[Credit, ...]
     sections: tuple[Section, ...]

@@ -27,6 +27,7 @@ from .problems import BrochureError
 from . import TOOL_ROOT
 from .fonts import font_folders, isolate_fontconfig
 from .themes import Theme
+from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
 
 log = logging.getLogger(__name__)
 PAGE_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 250),
@@ -36,10 +37,11 @@ PAGE_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 
 class SandboxFetcher(URLFetcher):
     """Serves `file:` URLs inside the allowed folders, `data:` URLs and `theme:` stylesheets; refuses the rest."""
 
-    def __init__(self, roots: tuple[Path, ...], theme: Theme):
+    def __init__(self, roots: tuple[Path, ...], theme: Theme, cmyk: Cmyk | None = None):
         super().__init__(timeout=1, allowed_protocols={"file", "data"}, allow_redirects=False)
         self.roots = tuple(root.resolve() for root in roots)
         self.theme = theme
+        self.cmyk = cmyk
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
@@ -55,11 +57,31 @@ class SandboxFetcher(URLFetcher):
             self.refused.append(url)
             raise ValueError(f"brochure reads only files inside the edition and its theme, refused: {url}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+        data = self._convert(path, content_type)
+        response = URLFetcherResponse if data is None else _ConvertedResponse
+        return response(path.as_uri(), data if data is not None else path.read_bytes(), {"Content-Type": content_type})
+
+    def _convert(self, path: Path, content_type: str) -> bytes | None:
+        """For a CMYK variant, the file with its colours (CSS, SVG) or pixels (images) in CMYK; else None."""
+        if self.cmyk is None:
+            return None
+        if content_type in ("text/css", "image/svg+xml"):
+            return self.cmyk.css(path.read_text(encoding="utf-8")).encode("utf-8")
+        if content_type.startswith("image/"):
+            return self.cmyk.image(path.read_bytes())
+        return None
 
     def allowed(self, path: Path) -> Path | None:
         path = path.resolve()
         return path if any(path.is_relative_to(root) for root in self.roots) else None
+
+
+class _ConvertedResponse(URLFetcherResponse):
+    """A response whose bytes differ from the file's: WeasyPrint must not reread the file by its path."""
+
+    @property
+    def path(self):
+        return None
 
 
 @dataclass
@@ -68,20 +90,30 @@ class Renderer:
 
     config: Config
     theme: Theme
+    variant: Variant = make_variant("screen")
 
     def __post_init__(self):
         isolate_fontconfig(font_folders(self.config.root, TOOL_ROOT))
         self.fonts = FontConfiguration()
+        self.color_profiles: dict = {}
+        profile = next((root / PROFILE for root in (self.config.root, TOOL_ROOT) if (root / PROFILE).is_file()), None)
+        if self.variant.cmyk and profile is None:
+            raise BrochureError(f"the {self.variant.name} variant needs a CMYK profile in {PROFILE}")
+        self.cmyk = Cmyk(profile, self.config) if self.variant.cmyk else None
         roots = (self.config.root, TOOL_ROOT / "assets", *self.theme.style_dirs)
-        self.fetcher = SandboxFetcher(roots, self.theme)
+        self.fetcher = SandboxFetcher(roots, self.theme, self.cmyk)
         for sheet in self.theme.stylesheets:
             if self.fetcher.allowed(sheet) is None:
                 raise BrochureError(f"stylesheet {sheet} is outside the edition and the theme folders")
         width, height = PAGE_SIZES[self.config.page_size]
         page = f"@page {{ size: {width}mm {height}mm; }} :root {{ --page-width: {width}mm; --page-height: {height}mm; }}"
-        self.stylesheets = [weasyprint.CSS(string=page, font_config=self.fonts)]
-        self.stylesheets += [weasyprint.CSS(filename=str(sheet), url_fetcher=self.fetcher, font_config=self.fonts)
-                             for sheet in self.theme.stylesheets]
+        page += self.variant.page_css(profile.as_uri() if profile else None)
+        self.stylesheets = [weasyprint.CSS(url=sheet.as_uri(), url_fetcher=self.fetcher, font_config=self.fonts,
+                                           color_profiles=self.color_profiles)
+                            for sheet in self.theme.stylesheets]
+        # Last, so that the edition's page size and the variant's bleed win over the theme's defaults.
+        self.stylesheets.append(weasyprint.CSS(string=page, url_fetcher=self.fetcher, font_config=self.fonts,
+                                               color_profiles=self.color_profiles))
 
     def render(self, unit: Unit, start_page: int) -> weasyprint.Document:
         """Lay out one unit as if it began on `start_page` of the book."""
@@ -106,8 +138,11 @@ class Renderer:
 
 
     def _layout(self, html: str, position: str) -> weasyprint.Document:
+        if self.cmyk is not None:
+            html = self.cmyk.html(html)
         source = weasyprint.HTML(string=html, base_url=self.config.root.as_uri() + "/", url_fetcher=self.fetcher)
-        return source.render(stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)], font_config=self.fonts)
+        return source.render(stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)], font_config=self.fonts,
+                             color_profiles=self.color_profiles, **self.variant.options())
 
 
 def _kept(document: weasyprint.Document) -> int:
@@ -168,6 +203,8 @@ def _set_metadata(document: weasyprint.Document, config: Config) -> None:
     metadata.generator = f"brochure {__version__} (WeasyPrint {weasyprint.__version__})"
 
 
-def pdf_bytes(book: Book, config: Config) -> bytes:
+def pdf_bytes(book: Book, renderer: Renderer) -> bytes:
+    config = renderer.config
     identifier = hashlib.md5(f"{config.title}|{config.years}|{config.date}".encode()).hexdigest().encode()
-    return book.document.write_pdf(pdf_identifier=identifier)
+    data = book.document.write_pdf(**{**renderer.variant.options(), "pdf_identifier": identifier})
+    return cmyk_operators(data, renderer.cmyk) if renderer.cmyk is not None else data

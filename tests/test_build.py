@@ -142,7 +142,7 @@ def test_a_failed_build_leaves_the_previous_pdf_untouched(mini, monkeypatch):
     assert result.path.read_bytes() == before
     card.write_text(card.read_text().replace("number: un", "number: 1"))
 
-    def broken(book, config):
+    def broken(book, renderer):
         raise RuntimeError("disk on fire")
     monkeypatch.setattr(build_module, "pdf_bytes", broken)
     with pytest.raises(RuntimeError):

@@ -74,3 +74,14 @@ def test_proof_writes_page_images_and_a_contact_sheet(mini):
     pages = sorted((mini / "build" / "proof").glob("page-*.png"))
     assert len(pages) == len(PdfReader(str(mini / "build" / "mini.pdf")).pages)
     assert sheet.width > sheet.height  # spreads: two pages side by side, four spreads a row
+
+
+def test_print_build_ends_with_its_preflight_and_check_pdf_repeats_it(mini):
+    result = run("-C", mini, "build", "--variant", "print")
+    assert result.exit_code == 0, result.output
+    assert "mini-print.pdf" in result.output and "technically clean" in result.output
+    assert "(card 01): 3 item(s) declared missing" in result.output
+    again = run("-C", mini, "check", "--pdf")
+    assert again.exit_code == 0 and "mini-print.pdf: technically clean" in again.output
+    strict = run("-C", mini, "check", "--pdf", "--strict")
+    assert strict.exit_code == 1

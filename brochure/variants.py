@@ -1,0 +1,172 @@
+"""An output variant's name and options -> what the PDF stage does differently: bleed, marks, CMYK, images, PDF flavour.
+
+- `print`: PDF/X-4 with the CMYK output intent of `assets/icc/`, every colour
+  of the theme turned into `device-cmyk()` (section colours as declared in
+  brochure.yml when they have a `cmyk` value), raster images converted to
+  CMYK through the same profile at full resolution, 3 mm of bleed, crop marks.
+- `screen`: RGB, no bleed, no marks, images downsampled to SCREEN_DPI.
+- `accessible` adds tags (PDF/UA-1 on screen); `archival` makes a PDF/A-2
+  (screen only: PDF/X and PDF/A are not combined here).
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageCms
+
+from .models import Config
+from .problems import BrochureError
+
+PROFILE = Path("assets") / "icc" / "brochure-cmyk-fogra39.icc"
+SCREEN_DPI = 150        # images of the screen variant are downsampled to this resolution at their placed size
+BLEED_MM = 3
+VARIANT_NAMES = ("screen", "print")
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    bleed_mm: float
+    marks: str                 # "crop" or "none"
+    cmyk: bool
+    image_dpi: int | None      # maximum resolution of embedded images, None: as they are
+    pdf_variant: str | None    # WeasyPrint's pdf_variant
+    tagged: bool
+
+    def page_css(self, profile_url: str | None) -> str:
+        """What the variant adds to every unit's page rules."""
+        css = f":root {{ --bleed: {self.bleed_mm}mm; }}"
+        if self.bleed_mm:
+            css += f" @page {{ bleed: {self.bleed_mm}mm; marks: {self.marks}; }}"
+        if self.cmyk and profile_url:
+            css += f' @color-profile device-cmyk {{ src: url("{profile_url}"); components: cyan, magenta, yellow, black; }}'
+        return css
+
+    def options(self) -> dict:
+        """WeasyPrint options, given to render() and write_pdf()."""
+        options = {"pdf_variant": self.pdf_variant, "pdf_tags": self.tagged}
+        if self.image_dpi:
+            options.update(dpi=self.image_dpi, optimize_images=True, jpeg_quality=85)
+        return options
+
+
+def make_variant(name: str, accessible: bool = False, archival: bool = False) -> Variant:
+    if name not in VARIANT_NAMES:
+        raise BrochureError(f"variant '{name}' does not exist: choose {' or '.join(VARIANT_NAMES)}")
+    if name == "print":
+        if archival:
+            raise BrochureError("--archival makes a PDF/A, which is not combined with the PDF/X of --variant print; "
+                                "build the archival copy with --variant screen")
+        return Variant("print", BLEED_MM, "crop", True, None, "pdf/x-4", accessible)
+    flavour = {(False, False): None, (True, False): "pdf/ua-1", (False, True): "pdf/a-2b", (True, True): "pdf/a-2a"}
+    return Variant("screen", 0, "none", False, SCREEN_DPI, flavour[accessible, archival], accessible)
+
+
+HEX = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
+RGB_FUNCTION = re.compile(r"rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)\s*(?:[,/]\s*[\d.]+%?\s*)?\)")
+
+
+class Cmyk:
+    """Turns the RGB colours and images of a theme into CMYK through the output profile."""
+
+    def __init__(self, profile: Path, config: Config):
+        self.profile = ImageCms.getOpenProfile(str(profile))
+        self.transform = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), self.profile, "RGB", "CMYK",
+                                                 renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+        self.declared = {s.colour.rgb.lower(): s.colour.cmyk for s in config.sections if s.colour.cmyk}
+        self._cache: dict[str, tuple] = {}
+
+    def colour(self, rgb: str) -> str:
+        """"#e5533d" -> "device-cmyk(0% 80% 80% 5%)"."""
+        return "device-cmyk(" + " ".join(f"{v:g}%" for v in self.values(rgb)) + ")"
+
+    def values(self, rgb: str) -> tuple:
+        """"#e5533d" -> (0, 80, 80, 5), in percent; neutral greys go to black ink only."""
+        rgb = _long_hex(rgb.lower())
+        if rgb not in self._cache:
+            self._cache[rgb] = self.declared.get(rgb) or self._convert(rgb)
+        return self._cache[rgb]
+
+    def _convert(self, rgb: str) -> tuple:
+        r, g, b = (int(rgb[i:i + 2], 16) for i in (1, 3, 5))
+        if max(r, g, b) - min(r, g, b) <= 6:  # a grey: text and rules print in black ink alone
+            return 0, 0, 0, round(100 - (r + g + b) / 3 / 2.55)
+        pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), (r, g, b)), self.transform).getpixel((0, 0))
+        return tuple(round(v / 2.55) for v in pixel)
+
+    def css(self, text: str) -> str:
+        """Every #hex and rgb() colour of a stylesheet (or SVG) -> device-cmyk()."""
+        text = RGB_FUNCTION.sub(lambda m: self.colour("#" + "".join(f"{int(v):02x}" for v in m.groups())), text)
+        return HEX.sub(lambda m: self.colour(m.group(0)), text)
+
+    def html(self, text: str) -> str:
+        """The colours of the style attributes of a unit's HTML -> device-cmyk()."""
+        return re.sub(r'style="([^"]*)"', lambda m: f'style="{self.css(m.group(1))}"', text)
+
+    def image(self, data: bytes) -> bytes | None:
+        """A raster image -> the same pixels as a CMYK JPEG (alpha flattened on white); None if not raster."""
+        try:
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except (OSError, Image.DecompressionBombError):
+            return None
+        if image.mode == "CMYK":
+            return None
+        if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", rgba.size, "white")
+            image.paste(rgba, mask=rgba.getchannel("A"))
+        image = ImageCms.applyTransform(image.convert("RGB"), self.transform)
+        out = io.BytesIO()
+        dpi = Image.open(io.BytesIO(data)).info.get("dpi")
+        image.save(out, "JPEG", quality=95, subsampling=0, **({"dpi": dpi} if dpi else {}))
+        return out.getvalue()
+
+
+def _long_hex(colour: str) -> str:
+    return "#" + "".join(ch * 2 for ch in colour[1:]) if len(colour) == 4 else colour
+
+
+def cmyk_operators(pdf_bytes: bytes, cmyk: Cmyk) -> bytes:
+    """Rewrite the RGB colour operators left in a PDF (WeasyPrint draws crop marks in RGB) as CMYK ones."""
+    import pikepdf
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        for container in _content_holders(pdf):
+            commands = pikepdf.parse_content_stream(container)
+            if not any(str(op) in ("rg", "RG") for _, op in commands):
+                continue
+            rewritten = []
+            for operands, operator in commands:
+                if str(operator) in ("rg", "RG"):
+                    rgb = "#" + "".join(f"{round(float(v) * 255):02x}" for v in operands)
+                    values = cmyk.values(rgb)
+                    operator = pikepdf.Operator("k" if str(operator) == "rg" else "K")
+                    operands = [v / 100 for v in values]
+                rewritten.append(pikepdf.ContentStreamInstruction(operands, operator))
+            data = pikepdf.unparse_content_stream(rewritten)
+            if isinstance(container, pikepdf.Page):
+                container.obj.Contents = pdf.make_stream(data)
+            else:
+                container.write(data)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def _content_holders(pdf):
+    """Every content stream: the pages' and those of their form XObjects."""
+    seen = set()
+    for page in pdf.pages:
+        yield page
+        stack = [page.obj]
+        while stack:
+            holder = stack.pop()
+            if holder.objgen in seen:
+                yield holder
+            for xobject in ((holder.get("/Resources") or {}).get("/XObject") or {}).values():
+                if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                    seen.add(xobject.objgen)
+                    stack.append(xobject)
