@@ -75,3 +75,20 @@ def test_the_sample_book_is_whole(book):
     for needle in ("Franck Périnet".upper(), "Ingrid Vibet", "NGUYEN-COMMO", "ALLER PLUS LOIN"):
         assert needle.upper() in text.upper(), needle
     assert len(pdf.pages) == result.pages
+
+
+def test_each_card_opening_holds_on_one_page(edition, book):
+    result, pdf = book
+    for card in edition.cards:
+        first = pdf.pages[result.first_pages[f"card-{card.id}"] - 1]
+        assert "LES AUTEURS" in first.upper() and "AU SEIN DE LA COLLECTIVITÉ" in first.upper(), card.id
+        assert all(author.name.split()[-1] in first for author in card.authors), card.id
+
+
+def test_running_text_is_hyphenated_in_french(book):
+    _, pdf = book
+    text = " ".join(pdf.pages)
+    # A word cut at a line end is extracted with the hyphen WeasyPrint drew (U+2010) before the break.
+    cut = [word for word in re.findall(r"\w+\u2010 \w+", text)]
+    assert len(cut) > 100
+    assert "dé\u2010 marche" in text or any(w.startswith("dé\u2010") for w in cut)
