@@ -241,8 +241,29 @@ def resolve_asset(check: Checker, value, keys: tuple, config: Config, base: Path
         check.error(keys, f"'{value}' is not an image (use {', '.join(IMAGE_SUFFIXES)})")
     elif not path.is_file():
         check.error(keys, f"'{value}' does not exist (paths are relative to the card file)")
+    elif (problem := image_problem(path)) is not None:
+        check.error(keys, f"'{value}' {problem}")
     else:
         return path
+    return None
+
+
+MAX_PIXELS = 50_000_000   # 7000 × 7000: far more than 300 dpi over a whole A3 page
+
+
+def image_problem(path: Path) -> str | None:
+    """What is wrong with an image file, read from its header only; None when it is usable."""
+    if path.suffix.lower() == ".svg":
+        return None
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, Image.DecompressionBombError) as error:
+        return f"cannot be read as an image ({error})"
+    if width * height > MAX_PIXELS:
+        return (f"is {width}×{height} pixels, more than brochure accepts ({MAX_PIXELS // 1_000_000} megapixels): "
+                "resize it (300 dpi at its printed size is enough)")
     return None
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import PIL.Image
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -30,6 +31,7 @@ from .themes import Theme
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
 
 log = logging.getLogger(__name__)
+PIL.Image.MAX_IMAGE_PIXELS = 50_000_000   # WeasyPrint decodes images with Pillow: no 1 GB bombs
 PAGE_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 250),
               "letter": (215.9, 279.4), "legal": (215.9, 355.6)}  # width, height in mm
 

@@ -84,3 +84,17 @@ def test_a_character_no_bundled_font_has_is_an_error_on_its_line(mini):
     problem = next(p for p in errors(mini) if p.field == "text")
     assert problem.path == card and "U+2297" in problem.message
     assert card.read_text().split("\n")[problem.line - 1].endswith("Diagnostiquer ⊗.")
+
+
+def test_images_are_checked_before_layout(mini):
+    from PIL import Image
+    images = mini / "data" / "images"
+    images.mkdir()
+    (images / "broken.png").write_bytes(b"not a png")
+    Image.new("1", (8000, 7000)).save(images / "huge.png")
+    card = mini / "data" / "cards" / "01-alpha.md"
+    card.write_text(card.read_text().replace("## Problématique",
+                                             "![A](../images/broken.png)\n\n![B](../images/huge.png)\n\n## Problématique"))
+    messages = [p.message for p in errors(mini) if p.field == "body"]
+    assert any("cannot be read as an image" in m for m in messages)
+    assert any("8000×7000 pixels" in m for m in messages)
