@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .content import load_edition
-from .document import Unit, blank_unit, book_units, card_unit, sommaire_unit
+from .document import blank_unit, book_units, card_unit, sommaire_unit
 from .models import Card, Edition
 from .output import write_atomically
 from .pdf import Renderer, pdf_bytes, render_book
@@ -99,7 +99,7 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
                         make_variant(variant or edition.config.variant))
     unit = card_unit(edition, card, renderer.theme)
     start = _remembered_pages(edition).get(unit.name, 1)
-    book = render_book([unit], renderer, lambda pages: _never(pages), start_page=start)
+    book = render_book([unit], renderer, start_page=start)
     target = edition.config.root / BUILD_DIR / f"preview-{card.id}.pdf"
     write_atomically(target, pdf_bytes(book, renderer))
     card_warnings = tuple(w for w in warnings if w.path == card.path)
@@ -121,10 +121,6 @@ def find_card(edition: Edition, reference: str) -> Card:
             return card
     numbers = ", ".join(card.id for card in edition.cards)
     raise BrochureError(f"no card '{reference}' in this edition (cards: {numbers})")
-
-
-def _never(pages) -> Unit:
-    raise AssertionError("a preview has no sommaire")
 
 
 def _remember_pages(edition: Edition, first_pages: dict) -> None:

@@ -189,11 +189,11 @@ def _run(context: Context, action):
     except BrochureError:
         raise
     except KeyboardInterrupt:
-        raise click.Abort()
+        raise click.Abort() from None
     except Exception as error:  # an unexpected failure: say so plainly, the traceback with --verbose
         if context.verbose:
             raise
-        raise BrochureError(f"unexpected {type(error).__name__}: {error} (run with --verbose for the traceback)")
+        raise BrochureError(f"unexpected {type(error).__name__}: {error} (run with --verbose for the traceback)") from None
 
 
 def _report(context: Context, result, verb: str, list_warnings: bool = True) -> None:

@@ -255,10 +255,14 @@ def image_problem(path: Path) -> str | None:
     """What is wrong with an image file, read from its header only; None when it is usable."""
     if path.suffix.lower() == ".svg":
         return None
+    import warnings
+
     from PIL import Image
     try:
-        with Image.open(path) as image:
-            width, height = image.size
+        with warnings.catch_warnings():  # the size is judged below, with a message for the editor
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
     except (OSError, Image.DecompressionBombError) as error:
         return f"cannot be read as an image ({error})"
     if width * height > MAX_PIXELS:

@@ -7,7 +7,6 @@ given to the PDF stage apart), so a card renders alone exactly as in the book.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from itertools import groupby
 
@@ -38,11 +37,6 @@ class Unit:
     def kept(self) -> int:
         """How many elements the layout must show: those marked `data-keep` by the templates."""
         return self.html.count(" data-keep")
-
-    @property
-    def key(self) -> str:
-        """A fingerprint of the unit's HTML, for caching its layout."""
-        return hashlib.sha256(self.html.encode()).hexdigest()[:16]
 
 
 def environment(theme: Theme) -> jinja2.Environment:

@@ -158,10 +158,9 @@ def _kept(document: weasyprint.Document) -> int:
 class Book:
     document: weasyprint.Document
     first_pages: dict[str, int]          # unit name -> its first page in the book
-    page_counts: dict[str, int]
 
 
-def render_book(units: list[Unit], renderer: Renderer, sommaire_with, start_page: int = 1,
+def render_book(units: list[Unit], renderer: Renderer, sommaire_with=None, start_page: int = 1,
                 blank: Unit | None = None) -> Book:
     """Lay out every unit in order; `sommaire_with(pages)` makes the sommaire unit for given card pages.
 
@@ -180,7 +179,7 @@ def render_book(units: list[Unit], renderer: Renderer, sommaire_with, start_page
         placed.append(unit)
         page += len(documents[unit.name].pages)
     units = placed
-    if "sommaire" in documents:
+    if "sommaire" in documents and sommaire_with is not None:
         card_pages = {name: number for name, number in first_pages.items() if name.startswith("card-")}
         sommaire = renderer.render(sommaire_with(card_pages), first_pages["sommaire"])
         if len(sommaire.pages) != len(documents["sommaire"].pages):
@@ -190,7 +189,7 @@ def render_book(units: list[Unit], renderer: Renderer, sommaire_with, start_page
     pages = [page for unit in units for page in documents[unit.name].pages]
     book = documents[units[0].name].copy(pages)
     _set_metadata(book, renderer.config)
-    return Book(book, first_pages, {name: len(doc.pages) for name, doc in documents.items()})
+    return Book(book, first_pages)
 
 
 def _set_metadata(document: weasyprint.Document, config: Config) -> None:

@@ -112,7 +112,7 @@ def _collect_lines(node, keys: Keys, first_line: int, lines: dict, duplicates: l
             key = key_node.value
             if key in seen:
                 duplicates.append(Problem(path, first_line + key_node.start_mark.line,
-                                          _dotted(keys + (key,)), "is given twice"))
+                                          dotted(keys + (key,)), "is given twice"))
             seen.add(key)
             lines[keys + (key,)] = first_line + key_node.start_mark.line
             _collect_lines(value_node, keys + (key,), first_line, lines, duplicates, path)
@@ -121,7 +121,7 @@ def _collect_lines(node, keys: Keys, first_line: int, lines: dict, duplicates: l
             _collect_lines(item, keys + (index,), first_line, lines, duplicates, path)
 
 
-def _dotted(keys: Keys) -> str:
+def dotted(keys: Keys) -> str:
     """("authors", 0, "email") -> "authors[1].email" (items counted from 1, as editors do)."""
     out = ""
     for key in keys:
@@ -129,4 +129,3 @@ def _dotted(keys: Keys) -> str:
     return out or "(file)"
 
 
-dotted = _dotted

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -45,7 +44,7 @@ def test_sections_come_in_order_each_before_its_card(built):
     dividers = [pdf.page_of(name, start=after_sommaire) for name in ("SECTION ALPHA", "SECTION BÊTA", "SECTION GAMMA")]
     cards = [pdf.card_page(title) for title in TITLES.values()]
     assert dividers == sorted(dividers)
-    assert all(divider < card for divider, card in zip(dividers, cards))
+    assert all(divider < card for divider, card in zip(dividers, cards, strict=True))
 
 
 def test_page_numbers_are_printed_except_on_cover_blanks_and_dividers(built):
