@@ -85,8 +85,8 @@ def test_each_card_opening_holds_on_one_page(edition, book):
         assert all(author.name.split()[-1] in first for author in card.authors), card.id
         roles = [tutor.role.replace("'", "\u2019")[:30] for tutor in card.tutors if tutor.role]
         assert all(role.split(" «")[0] in first for role in roles), card.id
-        after = pdf.pages[result.first_pages[f"card-{card.id}"]]
-        assert not any(tutor.name in after for tutor in card.tutors if not card.testimonials), card.id
+        after = pdf.pages[result.first_pages[f"card-{card.id}"]].replace("\u00a0", " ").replace("\u202f", " ")
+        assert not any(role.split(" «")[0] in after for role in roles), card.id
 
 
 def test_running_text_is_hyphenated_in_french(book):
