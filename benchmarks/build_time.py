@@ -36,7 +36,7 @@ def one_run(root: Path, theme_name: str | None) -> dict:
     times["layout"] = time.perf_counter() - began
 
     began = time.perf_counter()
-    data = pdf_bytes(book, edition.config)
+    data = pdf_bytes(book, renderer)
     times["write"] = time.perf_counter() - began
     with tempfile.NamedTemporaryFile(suffix=".pdf") as out:
         out.write(data)
