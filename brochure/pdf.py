@@ -208,4 +208,7 @@ def pdf_bytes(book: Book, renderer: Renderer) -> bytes:
     config = renderer.config
     identifier = hashlib.md5(f"{config.title}|{config.years}|{config.date}".encode()).hexdigest().encode()
     data = book.document.write_pdf(**{**renderer.variant.options(), "pdf_identifier": identifier})
+    if renderer.fetcher.refused:  # attachments are fetched while writing, not while laying out
+        raise BrochureError(f"refused to read {', '.join(renderer.fetcher.refused)}: "
+                            "only files inside the edition folder and the theme are read")
     return cmyk_operators(data, renderer.cmyk) if renderer.cmyk is not None else data

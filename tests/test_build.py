@@ -8,7 +8,7 @@ import pytest
 
 from brochure import build as build_module
 from brochure.build import build, preview
-from brochure.problems import ContentError
+from brochure.problems import BrochureError, ContentError
 from conftest import EDITIONS, Pdf
 
 TITLES = {"01": "Premier titre de carte", "02": "Deuxième titre de carte", "03": "Troisième titre de carte"}
@@ -162,3 +162,19 @@ def test_files_outside_the_edition_are_never_read(mini, tmp_path):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert fetcher.fetch((mini / "brochure.yml").as_uri()).read().startswith(b"title")
+
+
+def test_a_template_cannot_embed_or_read_files_outside_the_edition(mini):
+    (mini / "templates").mkdir()
+    (mini / "templates" / "back-page.html").write_text(
+        '{% extends "theme:default/back-page.html" %}{% block content %}'
+        '<a rel="attachment" href="file:///etc/passwd">x</a><img src="file:///etc/hosts">'
+        '<link rel="attachment" href="file:///etc/passwd">{{ super() }}{% endblock %}')
+    with pytest.raises(BrochureError, match="refused to read file:///etc/"):
+        build(mini)
+    (mini / "templates" / "back-page.html").write_text(
+        '{% extends "theme:default/back-page.html" %}{% block content %}'
+        '<a rel="attachment" href="file:///etc/passwd">x</a>{{ super() }}{% endblock %}')
+    with pytest.raises(BrochureError, match="refused to read file:///etc/passwd"):
+        build(mini)               # an attachment is fetched while writing: refused all the same
+    assert not (mini / "build" / "mini.pdf").exists()

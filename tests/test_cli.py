@@ -85,3 +85,17 @@ def test_print_build_ends_with_its_preflight_and_check_pdf_repeats_it(mini):
     assert again.exit_code == 0 and "mini-print.pdf: technically clean" in again.output
     strict = run("-C", mini, "check", "--pdf", "--strict")
     assert strict.exit_code == 1
+
+
+def test_an_unexpected_failure_is_one_line_unless_verbose(mini, monkeypatch):
+    import brochure.build
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+    monkeypatch.setattr(brochure.build, "build", broken)
+    quiet = run("-C", mini, "build")
+    assert quiet.exit_code == 1
+    assert "unexpected RuntimeError: the disk is full (run with --verbose" in quiet.output
+    assert "Traceback" not in quiet.output
+    loud = CliRunner().invoke(main, ["-C", str(mini), "--verbose", "build"])
+    assert isinstance(loud.exception, RuntimeError)   # the traceback is shown, not swallowed
