@@ -21,12 +21,11 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import __version__
+from . import TOOL_ROOT, __version__
 from .document import Unit
+from .fonts import font_folders, isolate_fontconfig
 from .models import Config
 from .problems import BrochureError
-from . import TOOL_ROOT
-from .fonts import font_folders, isolate_fontconfig
 from .themes import Theme
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
 
