@@ -152,3 +152,16 @@ def test_preflight_sees_full_page_colour_that_stops_at_the_trim(mini):
     result = build(mini, variant="print")
     short = [f for f in result.findings if "stops at the trim" in f.message]
     assert short and all(f.card.startswith("divider") for f in short)
+
+
+def test_a_section_colour_declared_in_cmyk_is_printed_with_exactly_those_inks(mini):
+    config = mini / "brochure.yml"
+    config.write_text(config.read_text().replace('color: "#c0392b"', 'color: "#c0392b"\n    cmyk: [10, 20, 30, 40]'))
+    result = build(mini, variant="print")
+    inks = set()
+    with pikepdf.open(result.path) as pdf:
+        page = pdf.pages[result.first_pages["card-01"] - 1]
+        for operands, operator in pikepdf.parse_content_stream(page):
+            if str(operator) in ("scn", "SCN") and len(operands) == 4:
+                inks.add(tuple(round(float(v), 3) for v in operands))
+    assert (0.1, 0.2, 0.3, 0.4) in inks
