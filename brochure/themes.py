@@ -97,9 +97,9 @@ class ThemeLoader(jinja2.BaseLoader):
             path = self.theme.theme_file(template[len("theme:"):], "templates")
             searched = [f"the '{template[6:].partition('/')[0]}' theme"]
         else:
-            candidates = [d / template for d in self.theme.template_dirs]
-            path = next((c for c in candidates if c.is_file() and c.resolve().is_relative_to(c.parent.resolve())), None)
-            searched = [str(c) for c in candidates]
+            candidates = [(d, d / template) for d in self.theme.template_dirs]
+            path = next((c for d, c in candidates if c.resolve().is_relative_to(d.resolve()) and c.is_file()), None)
+            searched = [str(c) for _, c in candidates]
         if path is None:
             raise jinja2.TemplateNotFound(template, f"template '{template}' not found; searched: {', '.join(searched)}")
         mtime = path.stat().st_mtime

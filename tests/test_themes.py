@@ -45,3 +45,11 @@ def test_theme_chain_and_stylesheet_order(mini):
     assert theme.chain == ("sober", "default")
     assert [sheet.name for sheet in theme.stylesheets][-1] == "sober.css"
     assert theme.stylesheets[0].parent.name == "default"           # inherited from the parent theme
+
+
+def test_a_template_cannot_include_a_file_outside_the_template_folders(mini):
+    (mini / "templates").mkdir()
+    (mini / "secret.html").write_text("SECRET")
+    (mini / "templates" / "back-page.html").write_text('{% include "../secret.html" %}')
+    with pytest.raises(BrochureError, match="not found"):
+        build(mini)
