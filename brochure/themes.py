@@ -37,9 +37,12 @@ class Theme:
     def theme_file(self, reference: str, kind: str) -> Path | None:
         """`theme:NAME/file` -> that theme's own file (no override), or None."""
         name, _, rest = reference.partition("/")
+        if name not in self.chain and name not in available_themes(self.roots[0]):
+            return None
         for root in self.roots:
-            candidate = (root / kind / name / rest).resolve()
-            if candidate.is_relative_to(root / kind / name) and candidate.is_file():
+            base = (root / kind / name).resolve()
+            candidate = (base / rest).resolve()
+            if candidate.is_relative_to(base) and candidate.is_file():
                 return candidate
         return None
 

@@ -178,3 +178,11 @@ def test_a_template_cannot_embed_or_read_files_outside_the_edition(mini):
     with pytest.raises(BrochureError, match="refused to read file:///etc/passwd"):
         build(mini)               # an attachment is fetched while writing: refused all the same
     assert not (mini / "build" / "mini.pdf").exists()
+
+
+def test_theme_urls_stay_inside_theme_folders(mini):
+    from brochure.themes import load_theme
+    theme = load_theme("default", mini)
+    assert theme.theme_file("default/card.css", "styles").name == "card.css"
+    assert theme.theme_file("../../etc/passwd", "styles") is None
+    assert theme.theme_file("default/../../../etc/passwd", "styles") is None
