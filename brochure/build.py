@@ -16,8 +16,8 @@ from .document import blank_unit, book_units, card_unit, sommaire_unit
 from .models import Card, Edition
 from .output import write_atomically
 from .pdf import Renderer, pdf_bytes, render_book
-from .problems import ERROR, WARNING, BrochureError, ContentError, Problem
 from .preflight import Finding, is_print_file, preflight
+from .problems import ERROR, WARNING, BrochureError, ContentError, Problem
 from .themes import load_theme
 from .variants import Variant, make_variant
 

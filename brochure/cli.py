@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .config import VARIANTS
 from .problems import BrochureError
 
 log = logging.getLogger("brochure")
@@ -54,7 +55,7 @@ def main(ctx: click.Context, project: Path, verbose: int) -> None:
 
 @main.command()
 @click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
-@click.option("--variant", type=click.Choice(["screen", "print"]), default=None,
+@click.option("--variant", type=click.Choice(VARIANTS), default=None,
               help="screen: RGB, light images, links. print: PDF/X-4, CMYK, 3 mm bleed, crop marks "
                    "(written to build/<name>-print.pdf). Default: variant in brochure.yml, else screen.")
 @click.option("--accessible", is_flag=True, help="Tagged PDF: reading order, alt text, language (PDF/UA-1 on screen).")
@@ -84,7 +85,7 @@ def build(context: Context, theme: str | None, variant: str | None, accessible: 
 @main.command()
 @click.argument("card")
 @click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
-@click.option("--variant", type=click.Choice(["screen", "print"]), default=None, help="As for build.")
+@click.option("--variant", type=click.Choice(VARIANTS), default=None, help="As for build.")
 @click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
 @pass_context
 def preview(context: Context, card: str, theme: str | None, variant: str | None, strict: bool) -> None:

@@ -12,7 +12,9 @@ from .schema import Checker
 from .sources import read_yaml
 
 CONFIG_NAME = "brochure.yml"
-PAGE_SIZES = ("A3", "A4", "A5", "B5", "letter", "legal")  # their dimensions: pdf.PAGE_SIZES
+PAGE_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 250),
+              "letter": (215.9, 279.4), "legal": (215.9, 355.6)}  # width, height in mm
+VARIANTS = ("screen", "print")  # what each does: variants.py
 REQUIRED = {"title", "sections"}
 OPTIONAL = {"subtitle", "years", "publisher", "author", "subject", "keywords", "date", "date_label",
             "language", "page_size", "theme", "variant", "output", "colophon", "cards", "editorial",
@@ -49,9 +51,9 @@ def load_config(root: Path) -> tuple[Config | None, list[Problem]]:
         date=_date(check, data),
         date_label=text("date_label", ""),
         language=text("language", "fr"),
-        page_size=check.choice(data, "page_size", (), PAGE_SIZES, "A4"),
+        page_size=check.choice(data, "page_size", (), tuple(PAGE_SIZES), "A4"),
         theme=text("theme", "default"),
-        variant=check.choice(data, "variant", (), ("screen", "print"), "screen"),
+        variant=check.choice(data, "variant", (), VARIANTS, "screen"),
         output=_output_name(check, text("output") or _slug(title) + ".pdf"),
         colophon=check.each(data, "colophon", (), lambda item, keys: _credit(check, item, keys)),
         sections=_sections(check, data),

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import TOOL_ROOT
 from .config import load_config
 from .fonts import font_folders, printable
-from .markup import footnote_problems, footnotes
+from .markup import FOOTNOTE_REF, footnote_problems, footnotes
 from .models import Author, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
 from .problems import WARNING, Problem
 from .schema import Checker
@@ -79,7 +79,7 @@ def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
     captions = tuple(f"{figure.prefix or ''} {figure.caption}" for figure in card.key_figures)
     _check_body(check, source.body, source.body_line, config, captions)
     for index, caption in enumerate(captions):
-        missing = set(re.findall(r"\[\^([^\]\s]+)\]", caption)) - set(footnotes(source.body))
+        missing = {match.group(1) for match in FOOTNOTE_REF.finditer(caption)} - set(footnotes(source.body))
         for name in sorted(missing):
             check.error(("key_figures", index, "caption"), f"footnote [^{name}] has no note: add a line "
                         f"'[^{name}]: the note' at the end of the body")

@@ -22,6 +22,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import TOOL_ROOT, __version__
+from .config import PAGE_SIZES
+from .content import MAX_PIXELS
 from .document import Unit
 from .fonts import font_folders, isolate_fontconfig
 from .models import Config
@@ -30,9 +32,7 @@ from .themes import Theme
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
 
 log = logging.getLogger(__name__)
-PIL.Image.MAX_IMAGE_PIXELS = 50_000_000   # WeasyPrint decodes images with Pillow: no 1 GB bombs
-PAGE_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 250),
-              "letter": (215.9, 279.4), "legal": (215.9, 355.6)}  # width, height in mm
+PIL.Image.MAX_IMAGE_PIXELS = MAX_PIXELS   # WeasyPrint decodes images with Pillow: no 1 GB bombs
 
 
 class SandboxFetcher(URLFetcher):
@@ -71,6 +71,13 @@ class SandboxFetcher(URLFetcher):
         if content_type.startswith("image/"):
             return self.cmyk.image(path.read_bytes())
         return None
+
+    def raise_refused(self, where: str) -> None:
+        """Stop the build if anything was refused while making `where` (WeasyPrint only logs it)."""
+        if self.refused:
+            refused, self.refused = self.refused, []
+            raise BrochureError(f"{where}: refused to read {', '.join(refused)}: "
+                                "only files inside the edition folder and the theme are read")
 
     def allowed(self, path: Path) -> Path | None:
         path = path.resolve()
@@ -123,20 +130,18 @@ class Renderer:
         if start_page % 2 == 0:
             position += " html { break-before: left; }"
         document = self._layout(unit.html, position)
-        if unit.kept and _kept(document) < unit.kept and unit.fallback:
+        lost = unit.kept - _kept(document) if unit.kept else 0
+        if lost and unit.fallback:
             log.info("%s: content did not fit in its first layout, trying its fallback", unit.name)
             document = self._layout(unit.fallback, position)
-        if unit.kept and _kept(document) < unit.kept:
-            raise BrochureError(f"{unit.name}: {unit.kept - _kept(document)} element(s) did not fit on a page and "
-                                "would be lost (a box taller than a page cannot be split here); shorten them")
-        if self.fetcher.refused:
-            refused, self.fetcher.refused = self.fetcher.refused, []
-            raise BrochureError(f"{unit.name}: refused to read {', '.join(refused)}: "
-                                "only files inside the edition folder and the theme are read")
+            lost = unit.kept - _kept(document)
+        if lost:
+            raise BrochureError(f"{unit.name}: {lost} element(s) did not fit on a page and would be lost "
+                                "(a box taller than a page cannot be split here); shorten them")
+        self.fetcher.raise_refused(unit.name)
         log.debug("laid out %s: %d page(s) from p. %d in %.2fs", unit.name, len(document.pages), start_page,
                   time.perf_counter() - began)
         return document
-
 
     def _layout(self, html: str, position: str) -> weasyprint.Document:
         if self.cmyk is not None:
@@ -207,7 +212,5 @@ def pdf_bytes(book: Book, renderer: Renderer) -> bytes:
     config = renderer.config
     identifier = hashlib.md5(f"{config.title}|{config.years}|{config.date}".encode()).hexdigest().encode()
     data = book.document.write_pdf(**{**renderer.variant.options(), "pdf_identifier": identifier})
-    if renderer.fetcher.refused:  # attachments are fetched while writing, not while laying out
-        raise BrochureError(f"refused to read {', '.join(renderer.fetcher.refused)}: "
-                            "only files inside the edition folder and the theme are read")
+    renderer.fetcher.raise_refused("the PDF")  # attachments are fetched while writing, not while laying out
     return cmyk_operators(data, renderer.cmyk) if renderer.cmyk is not None else data

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from PIL import Image, ImageCms
 
+from .config import VARIANTS
 from .models import Config
 from .problems import BrochureError
 
 PROFILE = Path("assets") / "icc" / "brochure-cmyk-fogra39.icc"
 SCREEN_DPI = 150        # images of the screen variant are downsampled to this resolution at their placed size
 BLEED_MM = 3
-VARIANT_NAMES = ("screen", "print")
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ class Variant:
 
 
 def make_variant(name: str, accessible: bool = False, archival: bool = False) -> Variant:
-    if name not in VARIANT_NAMES:
-        raise BrochureError(f"variant '{name}' does not exist: choose {' or '.join(VARIANT_NAMES)}")
+    if name not in VARIANTS:
+        raise BrochureError(f"variant '{name}' does not exist: choose {' or '.join(VARIANTS)}")
     if name == "print":
         if archival:
             raise BrochureError("--archival makes a PDF/A, which is not combined with the PDF/X of --variant print; "
