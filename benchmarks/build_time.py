@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from brochure.build import check
-from brochure.document import blank_unit, book_units, sommaire_unit
-from brochure.pdf import Renderer, pdf_bytes, render_book
-from brochure.themes import load_theme
+from brochure.book.units import blank_unit, book_units, sommaire_unit
+from brochure.pdf.render import Renderer, pdf_bytes, render_book
+from brochure.themes.theme import load_theme
 
 
 def one_run(root: Path, theme_name: str | None) -> dict:

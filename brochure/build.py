@@ -11,15 +11,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import load_edition
-from .document import blank_unit, book_units, card_unit, sommaire_unit
-from .models import Card, Edition
+from .edition.content import load_edition
+from .book.units import blank_unit, book_units, card_unit, sommaire_unit
+from .edition.models import Card, Edition
 from .output import write_atomically
-from .pdf import Renderer, pdf_bytes, render_book
-from .preflight import Finding, is_print_file, preflight
+from .pdf.render import Renderer, pdf_bytes, render_book
+from .pdf.preflight import Finding, is_print_file, preflight
 from .problems import ERROR, WARNING, BrochureError, ContentError, Problem
-from .themes import load_theme
-from .variants import Variant, make_variant
+from .themes.theme import load_theme
+from .pdf.variants import Variant, make_variant
 
 log = logging.getLogger(__name__)
 BUILD_DIR = "build"

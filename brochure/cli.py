@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import VARIANTS
+from .edition.config import VARIANTS
 from .problems import BrochureError
 
 log = logging.getLogger("brochure")
@@ -166,12 +166,12 @@ def proof(context: Context, pdf: Path | None, dpi: int, sheet_dpi: int, spreads:
       brochure proof
       brochure proof --dpi 100 build/preview-01.pdf
     """
-    from .proof import proof as run_proof
+    from .pdf.proof import proof as run_proof
 
     def run():
         if pdf is not None:
             return run_proof(pdf, output or context.project / "build" / "proof", dpi, sheet_dpi, spreads)
-        from .config import load_config
+        from .edition.config import load_config
         from .problems import ContentError
         config, problems = load_config(context.project)
         if config is None:
@@ -183,18 +183,26 @@ def proof(context: Context, pdf: Path | None, dpi: int, sheet_dpi: int, spreads:
     click.echo(f"{len(result.pages)} page image(s) and the contact sheet {result.sheet}")
 
 
+class UserError(click.ClickException):
+    """A BrochureError as click shows it: its lines alone on standard error, exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True, file=file)
+
+
 def _run(context: Context, action):
     """Run a command; a BrochureError is one clean message unless --verbose asks for the traceback."""
     try:
         return action()
-    except BrochureError:
-        raise
+    except BrochureError as error:
+        raise UserError(error.message) from None
     except KeyboardInterrupt:
         raise click.Abort() from None
     except Exception as error:  # an unexpected failure: say so plainly, the traceback with --verbose
         if context.verbose:
             raise
-        raise BrochureError(f"unexpected {type(error).__name__}: {error} (run with --verbose for the traceback)") from None
+        raise UserError(f"unexpected {type(error).__name__}: {error} (a bug in brochure: "
+                        "run with --verbose for the traceback and report it)") from None
 
 
 def _report(context: Context, result, verb: str, list_warnings: bool = True) -> None:

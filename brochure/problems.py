@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
 ERROR = "error"
 WARNING = "warning"
 
@@ -36,12 +34,19 @@ class Problem:
         return f"{path}:{self.line}: {self.field}: {prefix}{self.message}"
 
 
-class BrochureError(click.ClickException):
-    """A failure the user can act on: shown as one clean message, exit status 1."""
+class BrochureError(Exception):
+    """A failure the user can act on: the command line shows its message alone and exits with status 1."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ContentError(BrochureError):
-    """The edition's files have problems: every one of them is listed."""
+    """The edition's files have problems: every one of them is listed, one a line."""
 
     def __init__(self, problems: list[Problem], root: Path | None = None):
         self.problems = sorted(problems)
@@ -50,10 +55,3 @@ class ContentError(BrochureError):
         lines = [p.format(root) for p in self.problems]
         lines.append(f"{errors} error(s), {warnings} warning(s): nothing was built.")
         super().__init__("\n".join(lines))
-
-    def format_message(self) -> str:
-        return self.message
-
-    def show(self, file=None) -> None:
-        """One problem a line, as compilers print them (no "Error:" before the first)."""
-        click.echo(self.message, err=True, file=file)

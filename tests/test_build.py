@@ -151,9 +151,9 @@ def test_a_failed_build_leaves_the_previous_pdf_untouched(mini, monkeypatch):
 
 
 def test_files_outside_the_edition_are_never_read(mini, tmp_path):
-    from brochure.config import load_config
-    from brochure.pdf import SandboxFetcher
-    from brochure.themes import load_theme
+    from brochure.edition.config import load_config
+    from brochure.pdf.render import SandboxFetcher
+    from brochure.themes.theme import load_theme
     config, _ = load_config(mini)
     fetcher = SandboxFetcher((config.root,), load_theme("default", config.root))
     secret = tmp_path / "secret.txt"
@@ -181,7 +181,7 @@ def test_a_template_cannot_embed_or_read_files_outside_the_edition(mini):
 
 
 def test_theme_urls_stay_inside_theme_folders(mini):
-    from brochure.themes import load_theme
+    from brochure.themes.theme import load_theme
     theme = load_theme("default", mini)
     assert theme.theme_file("default/card.css", "styles").name == "card.css"
     assert theme.theme_file("../../etc/passwd", "styles") is None

@@ -95,7 +95,7 @@ def test_an_unexpected_failure_is_one_line_unless_verbose(mini, monkeypatch):
     monkeypatch.setattr(brochure.build, "build", broken)
     quiet = run("-C", mini, "build")
     assert quiet.exit_code == 1
-    assert "unexpected RuntimeError: the disk is full (run with --verbose" in quiet.output
+    assert "unexpected RuntimeError: the disk is full (a bug in brochure: run with --verbose" in quiet.output
     assert "Traceback" not in quiet.output
     loud = CliRunner().invoke(main, ["-C", str(mini), "--verbose", "build"])
     assert isinstance(loud.exception, RuntimeError)   # the traceback is shown, not swallowed

@@ -1,7 +1,7 @@
 """Validation: every problem of every file at once, each with its file and line."""
 from pathlib import Path
 
-from brochure.content import load_edition
+from brochure.edition.content import load_edition
 from brochure.problems import ERROR, WARNING
 
 

@@ -1,4 +1,4 @@
-from brochure.markup import footnote_problems, inline_html, markdown_html, part_name
+from brochure.text.markup import footnote_problems, inline_html, markdown_html, part_name
 
 
 def test_parts_get_their_names_and_contexte_a_drop_cap():
@@ -37,7 +37,7 @@ def test_tables_stay_tables_and_text_flows_in_blocks_around_them():
 
 
 def test_a_caption_may_call_a_note_of_its_cards_body():
-    from brochure.markup import footnotes
+    from brochure.text.markup import footnotes
     notes = footnotes("Texte.\n\n[^1]: Classement 2020.")
     assert inline_html("métropole la plus attractive[^1]", notes) == \
         'métropole la plus attractive<span class="footnote">Classement 2020.</span>'

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from brochure.build import build
-from brochure.content import load_edition
+from brochure.edition.content import load_edition
 from conftest import REPO, Pdf
 
 SECTIONS = [("travailler-autrement", 9), ("gerer-differemment", 4), ("valoriser-le-territoire", 6)]
@@ -34,7 +34,7 @@ def test_promotions_are_complete_and_sorted(edition):
     promotions = {p.name: p.members for p in edition.config.promotions}
     assert {name: len(members) for name, members in promotions.items()} == \
         {"Abbé Pierre": 41, "Toni Morrison": 16, "Rachel Carson": 23}
-    from brochure.config import sort_key
+    from brochure.edition.config import sort_key
     for members in promotions.values():
         assert list(members) == sorted(members, key=sort_key)
 
@@ -46,7 +46,7 @@ def test_every_card_has_the_three_parts(edition):
 
 
 def test_tutor_headings_agree(edition):
-    from brochure.document import tutor_heading
+    from brochure.book.units import tutor_heading
     headings = {card.id: tutor_heading(card.tutors) for card in edition.cards}
     assert headings["01"] == "Tuteur au sein de la collectivité"
     assert headings["02"] == "Tutrice au sein de la collectivité"

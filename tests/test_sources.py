@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from brochure.sources import read_markdown, read_yaml
+from brochure.edition.sources import read_markdown, read_yaml
 
 
 def write(tmp_path: Path, text: str, name: str = "card.md") -> Path:

@@ -5,7 +5,7 @@ import pytest
 
 from brochure.build import build
 from brochure.problems import BrochureError
-from brochure.themes import load_theme
+from brochure.themes.theme import load_theme
 from conftest import EDITIONS, Pdf
 
 

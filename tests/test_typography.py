@@ -1,4 +1,4 @@
-from brochure.typography import NBSP, NNBSP, french, french_html
+from brochure.text.typography import NBSP, NNBSP, french, french_html
 
 
 def test_spaces_before_high_punctuation_and_inside_guillemets():

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from brochure.build import build
-from brochure.preflight import preflight
+from brochure.pdf.preflight import preflight
 from conftest import Pdf
 
 MM = 72 / 25.4

@@ -12,10 +12,10 @@ from itertools import groupby
 
 import jinja2
 
-from .markup import footnotes, inline_html, markdown_html, plain
-from .models import Card, Edition, Section, Tutor
-from .problems import BrochureError
-from .themes import Theme, ThemeLoader
+from ..text.markup import footnotes, inline_html, markdown_html, plain
+from ..edition.models import Card, Edition, Section, Tutor
+from ..problems import BrochureError
+from ..themes.theme import Theme, ThemeLoader
 
 CORPS_LABELS = {"administrateur": "Administrateur territorial", "conservateur": "Conservateur de bibliothèques",
                 "ingenieur": "Ingénieur en chef territorial"}

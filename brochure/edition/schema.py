@@ -9,7 +9,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .problems import ERROR, WARNING, Problem
+from ..problems import ERROR, WARNING, Problem
 from .sources import Source, dotted
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from . import TOOL_ROOT
-from .problems import BrochureError
+from .. import TOOL_ROOT
+from ..problems import BrochureError
 
 THEME_FILE = "theme.yml"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .problems import Problem
+from ..problems import Problem
 
 Keys = tuple  # a path into the data: ("authors", 0, "email")
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from PIL import Image, ImageCms
 
-from .config import VARIANTS
-from .models import Config
-from .problems import BrochureError
+from ..edition.config import VARIANTS
+from ..edition.models import Config
+from ..problems import BrochureError
 
 PROFILE = Path("assets") / "icc" / "brochure-cmyk-fogra39.icc"
 SCREEN_DPI = 150        # images of the screen variant are downsampled to this resolution at their placed size

@@ -21,14 +21,14 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import TOOL_ROOT, __version__
-from .config import PAGE_SIZES
-from .content import MAX_PIXELS
-from .document import Unit
-from .fonts import font_folders, isolate_fontconfig
-from .models import Config
-from .problems import BrochureError
-from .themes import Theme
+from .. import TOOL_ROOT, __version__
+from ..edition.config import PAGE_SIZES
+from ..edition.content import MAX_PIXELS
+from ..book.units import Unit
+from ..text.fonts import font_folders, isolate_fontconfig
+from ..edition.models import Config
+from ..problems import BrochureError
+from ..themes.theme import Theme
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,12 @@ import logging
 import re
 from pathlib import Path
 
-from . import TOOL_ROOT
+from .. import TOOL_ROOT
 from .config import load_config
-from .fonts import font_folders, printable
-from .markup import FOOTNOTE_REF, footnote_problems, footnotes
+from ..text.fonts import font_folders, printable
+from ..text.markup import FOOTNOTE_REF, footnote_problems, footnotes
 from .models import Author, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
-from .problems import WARNING, Problem
+from ..problems import WARNING, Problem
 from .schema import Checker
 from .sources import read_markdown
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
-from .problems import BrochureError
+from ..problems import BrochureError
 
 
 @dataclass(frozen=True)

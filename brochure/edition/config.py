@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from .models import Colour, Config, Credit, Promotion, Section
-from .problems import Problem
+from ..problems import Problem
 from .schema import Checker
 from .sources import read_yaml
 

@@ -1,0 +1,1 @@
+"""Units -> laid-out pages -> PDF bytes (variants, preflight, proof)."""

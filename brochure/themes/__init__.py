@@ -1,0 +1,1 @@
+"""A theme name -> its templates, stylesheets and settings, overrides first."""
