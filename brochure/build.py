@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .edition.content import load_edition
-from .book.units import blank_unit, book_units, card_unit, sommaire_unit
+from .edition.content import load_card, load_edition
+from .book.builder import Builder, Options
+from .book.units import card_unit
 from .edition.models import Card, Edition
 from .output import write_atomically
 from .pdf.render import Renderer, pdf_bytes, render_book
@@ -34,6 +35,7 @@ class Result:
     warnings: tuple[Problem, ...]
     first_pages: dict
     findings: tuple[Finding, ...] | None = None   # the preflight's, for a print build
+    errors: tuple[Problem, ...] = ()              # a draft's: the files printed as problem pages
 
 
 def check(root: Path, strict: bool = False) -> tuple[Edition, list[Problem]]:
@@ -46,23 +48,29 @@ def check(root: Path, strict: bool = False) -> tuple[Edition, list[Problem]]:
 
 
 def build(root: Path, theme: str | None = None, output: Path | None = None, strict: bool = False,
-          variant: str | None = None, accessible: bool = False, archival: bool = False) -> Result:
-    """Build the whole book into build/<output> (or `output`); the print variant into build/<name>-print.pdf."""
+          variant: str | None = None, accessible: bool = False, archival: bool = False,
+          draft: bool = False) -> Result:
+    """Build the whole book into build/<output> (or `output`); the print variant into build/<name>-print.pdf.
+
+    `draft`: a card (or the editorial, the back page) with errors is printed as a page listing its
+    problems, and the rest of the book is built; without it, any error stops the build.
+    """
     began = time.perf_counter()
-    edition, warnings = check(root, strict)
-    chosen = make_variant(variant or edition.config.variant, accessible, archival)
-    renderer = Renderer(edition.config, load_theme(theme or edition.config.theme, edition.config.root), chosen)
-    units = book_units(edition, renderer.theme)
-    book = render_book(units, renderer, lambda pages: sommaire_unit(edition, renderer.theme, pages),
-                       blank=blank_unit(edition, renderer.theme))
-    target = output or edition.config.root / BUILD_DIR / output_name(edition.config.output, chosen)
+    if strict:
+        check(root, strict=True)
+    builder = Builder(root, Options(theme, variant, accessible, archival, draft))
+    generation = builder.refresh()
+    edition, renderer = generation.edition, builder.renderer
+    book = generation.book()
+    target = output or edition.config.root / BUILD_DIR / output_name(edition.config.output, renderer.variant)
     write_atomically(target, pdf_bytes(book, renderer))
     _remember_pages(edition, book.first_pages)
+    warnings = [p for p in generation.problems if p.severity == WARNING]
     findings = None
-    if chosen.name == "print":
+    if renderer.variant.name == "print":
         findings = tuple(preflight(target, True, book.first_pages, missing_by_unit(edition, warnings)))
-    return Result(target, len(book.document.pages), time.perf_counter() - began, tuple(warnings), book.first_pages,
-                  findings)
+    return Result(target, generation.pages, time.perf_counter() - began, tuple(warnings), book.first_pages,
+                  findings, generation.errors)
 
 
 def check_pdf(root: Path, pdf: Path | None = None) -> tuple[Path, list[Finding]]:
@@ -91,10 +99,15 @@ def missing_by_unit(edition: Edition, warnings: list[Problem]) -> dict[str, int]
 
 def preview(root: Path, reference: str, theme: str | None = None, strict: bool = False,
             variant: str | None = None) -> Result:
-    """Build one card alone, as it looks in the book, into build/preview-<card>.pdf."""
+    """Build one card alone, as it looks in the book, into build/preview-<card>.pdf.
+
+    Errors in other files do not stop it: they come back as warnings, so one broken card blocks no one.
+    """
     began = time.perf_counter()
-    edition, warnings = check(root, strict)
-    card = find_card(edition, reference)
+    edition, problems = load_edition(root, partial=True)
+    if edition is None:
+        raise ContentError([p for p in problems if p.severity == ERROR], root.resolve())
+    card = _previewed_card(edition, reference, strict)
     renderer = Renderer(edition.config, load_theme(theme or edition.config.theme, edition.config.root),
                         make_variant(variant or edition.config.variant))
     unit = card_unit(edition, card, renderer.theme)
@@ -102,8 +115,28 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
     book = render_book([unit], renderer, start_page=start)
     target = edition.config.root / BUILD_DIR / f"preview-{card.id}.pdf"
     write_atomically(target, pdf_bytes(book, renderer))
-    card_warnings = tuple(w for w in warnings if w.path == card.path)
-    return Result(target, len(book.document.pages), time.perf_counter() - began, card_warnings, book.first_pages)
+    shown = tuple(p if p.path == card.path else replace(p, severity=WARNING)
+                  for p in problems if p.path == card.path or p.severity == ERROR)
+    return Result(target, len(book.document.pages), time.perf_counter() - began, shown, book.first_pages)
+
+
+def _previewed_card(edition: Edition, reference: str, strict: bool) -> Card:
+    """The card to preview; its own errors (and warnings, when strict) stop the preview."""
+    for broken in edition.broken:
+        if (reference.isdigit() and broken.number == int(reference)) or Path(reference).name == broken.path.name:
+            raise ContentError(list(broken.problems), edition.config.root)
+    try:
+        card = find_card(edition, reference)
+    except BrochureError:
+        unknown = [problem for broken in edition.broken if not broken.number for problem in broken.problems]
+        if unknown:   # a card whose front-matter cannot be read may be the one asked for
+            raise ContentError(unknown, edition.config.root) from None
+        raise
+    if strict:
+        _, warnings = load_card(card.path, edition.config)
+        if warnings:
+            raise ContentError(warnings, edition.config.root)
+    return card
 
 
 def output_name(name: str, variant: Variant) -> str:

@@ -43,6 +43,7 @@ def main(ctx: click.Context, project: Path, verbose: int) -> None:
       brochure build             write the whole book to build/
       brochure preview 01        write card 01 alone to build/preview-01.pdf
       brochure proof             page images and a contact sheet of the book
+      brochure serve             live preview in the browser, rebuilt as you save
 
     Docs: docs/content.md (editors), docs/themes.md (designers).
     """
@@ -63,9 +64,11 @@ def main(ctx: click.Context, project: Path, verbose: int) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the PDF (default: build/<output from brochure.yml>).")
 @click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
+@click.option("--draft", is_flag=True, help="Build even if some cards have errors: each is printed as a page listing "
+              "its problems (file:line), for proofreading while the team fixes them.")
 @pass_context
 def build(context: Context, theme: str | None, variant: str | None, accessible: bool, archival: bool,
-          output: Path | None, strict: bool) -> None:
+          output: Path | None, strict: bool, draft: bool) -> None:
     """Check the edition, then write the whole brochure as a PDF.
 
     The print variant is checked by the preflight at the end of the build.
@@ -76,9 +79,11 @@ def build(context: Context, theme: str | None, variant: str | None, accessible: 
       brochure build --variant print          # for the printer, then preflight
       brochure build --theme sober --accessible -o build/sober.pdf
       brochure build --strict      # refuse to build while content is missing
+      brochure build --draft       # broken cards become problem pages; the rest is built
     """
     from .build import build as run_build
-    result = _run(context, lambda: run_build(context.project, theme, output, strict, variant, accessible, archival))
+    result = _run(context, lambda: run_build(context.project, theme, output, strict, variant, accessible, archival,
+                                             draft))
     _report(context, result, "built", list_warnings=False)
 
 
@@ -137,6 +142,37 @@ def check(context: Context, strict: bool, pdf: str | None) -> None:
     for warning in warnings:
         click.echo(warning.format(edition.config.root), err=True)
     click.echo(f"{len(edition.cards)} cards checked: no error, {len(warnings)} warning(s).")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The port to serve on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Anything but loopback shows the edition to your network.")
+@click.option("--card", default=None, help="Open the viewer at this card (its number).")
+@click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
+@click.option("--variant", type=click.Choice(VARIANTS), default=None, help="As for build.")
+@pass_context
+def serve(context: Context, port: int, host: str, card: str | None, theme: str | None, variant: str | None) -> None:
+    """Live preview in the browser: the book as spreads, rebuilt as you save.
+
+    Watches the edition and its theme; on every save only what changed is
+    laid out again, and the browser shows the new pages. A card with errors
+    is shown as a page listing its problems (file:line) while the rest of
+    the book stays; the problems are listed beside the pages.
+
+    \b
+    Examples:
+      brochure serve                 # then open http://127.0.0.1:8000/
+      brochure serve --card 05 --port 8080
+      brochure serve --theme sober
+    """
+    from .book.builder import Options
+    from .serve.app import serve as run_serve
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: serving on {host}: anyone who can reach this machine can read the edition", err=True)
+    where = f"http://{host}:{port}/" + (f"?card={card}" if card else "")
+    click.echo(f"brochure serve: building, then serving {where} (Ctrl-C stops)")
+    _run(context, lambda: run_serve(context.project, Options(theme=theme, variant=variant), host, port))
 
 
 def _print_findings(path: Path, findings) -> None:
@@ -206,6 +242,11 @@ def _run(context: Context, action):
 
 
 def _report(context: Context, result, verb: str, list_warnings: bool = True) -> None:
+    for error in getattr(result, "errors", ()):
+        click.echo(error.format(context.project.resolve()), err=True)
+    if getattr(result, "errors", ()):
+        files = len({error.path for error in result.errors})
+        click.echo(f"draft: {len(result.errors)} error(s) in {files} file(s), each printed as a problem page.", err=True)
     if list_warnings or context.verbose:
         for warning in result.warnings:
             click.echo(warning.format(context.project.resolve()), err=True)

@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # System libraries WeasyPrint needs (Debian/Ubuntu package names). libharfbuzz-subset0
-# halves the PDF-writing time; qpdf and poppler-utils check and look at the output.
-packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 qpdf poppler-utils"
+# halves the PDF-writing time; qpdf and poppler-utils check and look at the output;
+# chromium runs the browser tests of `brochure serve` (driven by Playwright, no browser download).
+packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 qpdf poppler-utils chromium"
 if command -v dpkg >/dev/null 2>&1; then
   missing=$(for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
   if [ -n "$missing" ]; then
@@ -13,7 +14,7 @@ if command -v dpkg >/dev/null 2>&1; then
     echo "Installing system libraries: $missing"
     $sudo apt-get update -qq
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
   fi
 fi
 
@@ -21,7 +22,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "Creating the virtual environment in .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import brochure, pytest, pypdf" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import brochure, pytest, pypdf, playwright, starlette" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.installed ]; then
   echo "Installing brochure and its dependencies into .venv"
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from itertools import groupby
+from typing import Callable
 
 import jinja2
+from markupsafe import escape
 
 from ..text.markup import footnotes, inline_html, markdown_html, plain
-from ..edition.models import Card, Edition, Section, Tutor
+from ..edition.models import Broken, Card, Edition, Section, Tutor
 from ..problems import BrochureError
 from ..themes.theme import Theme, ThemeLoader
 
@@ -25,7 +27,7 @@ CORPS_LABELS = {"administrateur": "Administrateur territorial", "conservateur": 
 class Unit:
     """One separately laid-out part of the book."""
 
-    kind: str                  # cover, editorial, sommaire, divider, card, promotions, back-page
+    kind: str                  # cover, editorial, sommaire, divider, card, promotions, back-page, blank, problem
     name: str                  # unique in the book: "card-01", "divider-gerer-differemment"
     title: str                 # what the reader calls it
     html: str
@@ -48,9 +50,14 @@ def environment(theme: Theme) -> jinja2.Environment:
     return env
 
 
-def book_units(edition: Edition, theme: Theme, pages: dict[str, int] | None = None) -> list[Unit]:
-    """Every unit of the book, in order. `pages` (card name -> first page) fills the sommaire."""
+def book_units(edition: Edition, theme: Theme, pages: dict[str, int] | None = None,
+               card_unit_of: Callable[[Card], Unit] | None = None) -> list[Unit]:
+    """Every unit of the book, in order. `pages` (card name -> first page) fills the sommaire.
+
+    `card_unit_of(card)` may give a card's unit from a cache (the Builder's); by default it is made here.
+    """
     env = environment(theme)
+    card_unit_of = card_unit_of or (lambda card: card_unit(edition, card, theme, env))
     config = edition.config
     units = [_unit(env, edition, "cover", "cover", config.title)]
     if edition.editorial:
@@ -58,16 +65,41 @@ def book_units(edition: Edition, theme: Theme, pages: dict[str, int] | None = No
     units.append(sommaire_unit(edition, theme, pages, env))
     for section in config.sections:
         cards = edition.cards_of(section)
-        if not cards:
+        broken = [item for item in edition.broken if item.section is not None and item.section.id == section.id]
+        if not cards and not broken:
             continue
         units.append(_unit(env, edition, "divider", f"divider-{section.id}", section.title, section=section, cards=cards))
-        units += [card_unit(edition, card, theme, env) for card in cards]
+        made = [(card.number, card_unit_of(card)) for card in cards]
+        made += [(item.number, problem_unit(edition, item, env)) for item in broken]
+        units += [unit for _, unit in sorted(made, key=lambda pair: pair[0])]
+    units += [problem_unit(edition, item, env) for item in edition.broken if item.section is None]
     if any(promotion.members for promotion in config.promotions):
         units.append(_unit(env, edition, "promotions", "promotions", "Promotions"))
     if edition.back_page:
         units.append(_unit(env, edition, "back-page", "back-page", edition.back_page.title or "Quatrième de couverture",
                            page=edition.back_page))
     return units
+
+
+def problem_unit(edition: Edition, broken: Broken, env: jinja2.Environment) -> Unit:
+    """A page that stands in a draft for a file with errors: its problems, one a line, file:line first."""
+    root = edition.config.root
+    shown = str(broken.path.relative_to(root)) if broken.path.is_relative_to(root) else broken.path.name
+    lines = tuple(problem.format(root) for problem in broken.problems)
+    name = f"problem-{broken.number:02d}" if broken.number else f"problem-{broken.path.stem}"
+    context = dict(file=shown, problems=lines, number=broken.number, card_title=broken.title)
+    try:
+        env.get_template("problem.html")
+    except jinja2.TemplateNotFound:   # a theme without its own problem page: a plain one
+        return Unit("problem", name, shown, _plain_problem_page(edition, context))
+    return _unit(env, edition, "problem", name, shown, section=broken.section, **context)
+
+
+def _plain_problem_page(edition: Edition, context: dict) -> str:
+    items = "".join(f"<li>{escape(line)}</li>" for line in context["problems"])
+    return (f'<!DOCTYPE html><html lang="{escape(edition.config.language)}"><head><meta charset="utf-8"></head>'
+            f'<body class="unit unit-problem"><h1>{escape(context["file"])}: not built</h1><ul>{items}</ul>'
+            "</body></html>")
 
 
 def blank_unit(edition: Edition, theme: Theme) -> Unit:

@@ -13,7 +13,7 @@ from .. import TOOL_ROOT
 from .config import load_config
 from ..text.fonts import font_folders, printable
 from ..text.markup import FOOTNOTE_REF, footnote_problems, footnotes
-from .models import Author, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
+from .models import Author, Broken, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
 from ..problems import WARNING, Problem
 from .schema import Checker
 from .sources import read_markdown
@@ -30,8 +30,13 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".svg", ".gif", ".webp")
 MISSING = "missing"
 
 
-def load_edition(root: Path) -> tuple[Edition | None, list[Problem]]:
-    """Read and check the whole edition; the Edition is None when there is any error."""
+def load_edition(root: Path, partial: bool = False) -> tuple[Edition | None, list[Problem]]:
+    """Read and check the whole edition; the Edition is None when there is any error.
+
+    `partial`: a card, editorial or back page with errors is set aside as `Edition.broken` (with its
+    problems) and the rest is kept, so that one broken card blocks no one; only an error in
+    brochure.yml still gives no Edition.
+    """
     config, problems = load_config(root)
     if config is None:
         return None, problems
@@ -46,10 +51,26 @@ def load_edition(root: Path) -> tuple[Edition | None, list[Problem]]:
     back_page, back_problems = _load_page(config.back_page, config, signed=False)
     problems += editorial_problems + back_problems
     order = {section.id: index for index, section in enumerate(config.sections)}
-    cards.sort(key=lambda card: (order[card.section.id], card.number))
-    if any(problem.severity != WARNING for problem in problems):
+    cards.sort(key=lambda card: (order.get(card.section.id, len(order)), card.number))
+    broken_paths = {problem.path for problem in problems if problem.severity != WARNING}
+    if not broken_paths:
+        return Edition(config, tuple(cards), editorial, back_page), problems
+    if not partial or any(not path.is_relative_to(config.cards_dir) and path not in (config.editorial, config.back_page)
+                          for path in broken_paths):
         return None, problems
-    return Edition(config, tuple(cards), editorial, back_page), problems
+    by_path = {card.path: card for card in cards}
+    broken = tuple(_broken(path, by_path.get(path), problems) for path in sorted(broken_paths))
+    keep = lambda page: page if page is not None and page.path not in broken_paths else None  # noqa: E731
+    return Edition(config, tuple(card for card in cards if card.path not in broken_paths), keep(editorial),
+                   keep(back_page), broken), problems
+
+
+def _broken(path: Path, card: Card | None, problems: list[Problem]) -> Broken:
+    """A file set aside for its errors, with what the book needs to put a problem page in its place."""
+    own = tuple(problem for problem in sorted(problems) if problem.path == path and problem.severity != WARNING)
+    if card is None:
+        return Broken(path, own)
+    return Broken(path, own, card.section if card.section.id else None, card.number, card.title)
 
 
 def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:

@@ -143,6 +143,17 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Broken:
+    """A file of the edition set aside for its errors (a draft build prints a problem page in its place)."""
+
+    path: Path
+    problems: tuple            # its Problems, sorted
+    section: Section | None = None   # where a broken card goes, when its front-matter says
+    number: int = 0
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class Edition:
     """Everything the book is made of, checked and in reading order."""
 
@@ -150,6 +161,7 @@ class Edition:
     cards: tuple[Card, ...]
     editorial: Page | None
     back_page: Page | None
+    broken: tuple[Broken, ...] = ()   # only in a partial (draft) reading: what is left out, and why
 
     def cards_of(self, section: Section) -> tuple[Card, ...]:
         return tuple(card for card in self.cards if card.section.id == section.id)

@@ -14,6 +14,7 @@ import mimetypes
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlparse
 
 import PIL.Image
@@ -24,6 +25,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from .. import TOOL_ROOT, __version__
 from ..edition.config import PAGE_SIZES
 from ..edition.content import MAX_PIXELS
+from ..book.plan import Plan, fill_sommaire, paginate
 from ..book.units import Unit
 from ..text.fonts import font_folders, isolate_fontconfig
 from ..edition.models import Config
@@ -44,6 +46,7 @@ class SandboxFetcher(URLFetcher):
         self.theme = theme
         self.cmyk = cmyk
         self.refused: list[str] = []
+        self.reads: dict[Path, None] = {}   # every file served since the last take_reads(), in order
 
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
@@ -58,6 +61,7 @@ class SandboxFetcher(URLFetcher):
             self.refused.append(url)
             raise ValueError(f"brochure reads only files inside the edition and its theme, refused: {url}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.reads[path] = None
         data = self._convert(path, content_type)
         response = URLFetcherResponse if data is None else _ConvertedResponse
         return response(path.as_uri(), data if data is not None else path.read_bytes(), {"Content-Type": content_type})
@@ -71,6 +75,11 @@ class SandboxFetcher(URLFetcher):
         if content_type.startswith("image/"):
             return self.cmyk.image(path.read_bytes())
         return None
+
+    def take_reads(self) -> tuple[Path, ...]:
+        """The files served since the last call: what a layout (or a stylesheet) depends on."""
+        reads, self.reads = tuple(self.reads), {}
+        return reads
 
     def raise_refused(self, where: str) -> None:
         """Stop the build if anything was refused while making `where` (WeasyPrint only logs it)."""
@@ -122,6 +131,8 @@ class Renderer:
         # Last, so that the edition's page size and the variant's bleed win over the theme's defaults.
         self.stylesheets.append(weasyprint.CSS(string=page, url_fetcher=self.fetcher, font_config=self.fonts,
                                                color_profiles=self.color_profiles))
+        # What the stylesheets read (their imports, fonts, the profile): a change there needs a new Renderer.
+        self.style_reads = tuple(dict.fromkeys((*self.theme.stylesheets, *self.fetcher.take_reads())))
 
     def render(self, unit: Unit, start_page: int) -> weasyprint.Document:
         """Lay out one unit as if it began on `start_page` of the book."""
@@ -164,36 +175,45 @@ class Book:
     first_pages: dict[str, int]          # unit name -> its first page in the book
 
 
-def render_book(units: list[Unit], renderer: Renderer, sommaire_with=None, start_page: int = 1,
-                blank: Unit | None = None) -> Book:
-    """Lay out every unit in order; `sommaire_with(pages)` makes the sommaire unit for given card pages.
+Layout = Callable[[Unit, int], weasyprint.Document]
 
-    A unit the theme wants on a left (or right) page gets a `blank` page before it when needed.
+
+def render_book(units: list[Unit], renderer: Renderer, sommaire_with=None, start_page: int = 1,
+                blank: Unit | None = None, layout: Layout | None = None) -> Book:
+    """Lay out every unit in the order of the plan; `sommaire_with(pages)` makes the sommaire for given card pages.
+
+    `layout(unit, start)` lays out one unit (default: the renderer, each unit once); a caller that keeps
+    layouts between builds (the Builder) passes its own.
     """
-    documents, first_pages, page, placed = {}, {}, start_page, []
-    for unit in units:
-        side = renderer.theme.start_on.get(unit.kind, "any")
-        if blank is not None and (side == "left" and page % 2 or side == "right" and not page % 2):
-            filler = Unit(blank.kind, f"blank-{page}", blank.title, blank.html)
-            documents[filler.name] = renderer.render(filler, page)
-            placed.append(filler)
-            page += len(documents[filler.name].pages)
-        first_pages[unit.name] = page
-        documents[unit.name] = renderer.render(unit, page)
-        placed.append(unit)
-        page += len(documents[unit.name].pages)
-    units = placed
-    if "sommaire" in documents and sommaire_with is not None:
-        card_pages = {name: number for name, number in first_pages.items() if name.startswith("card-")}
-        sommaire = renderer.render(sommaire_with(card_pages), first_pages["sommaire"])
-        if len(sommaire.pages) != len(documents["sommaire"].pages):
-            raise BrochureError("the sommaire changed length once its page numbers were filled in; "
-                                "give its page numbers a fixed width in the theme")
-        documents["sommaire"] = sommaire
-    pages = [page for unit in units for page in documents[unit.name].pages]
-    book = documents[units[0].name].copy(pages)
-    _set_metadata(book, renderer.config)
-    return Book(book, first_pages)
+    plan, documents = book_plan(units, renderer.theme, layout or _once(renderer), sommaire_with, start_page, blank)
+    return assemble(plan, documents, renderer.config)
+
+
+def book_plan(units, theme: Theme, layout: Layout, sommaire_with=None, start_page: int = 1,
+              blank: Unit | None = None) -> tuple[Plan, list[weasyprint.Document]]:
+    """The pagination plan, and each slot's laid-out document."""
+    laid: dict[tuple[str, int], weasyprint.Document] = {}
+
+    def length(unit: Unit, start: int) -> int:
+        laid[unit.name, start] = layout(unit, start)
+        return len(laid[unit.name, start].pages)
+
+    plan = paginate(units, theme.start_on, length, blank, start_page)
+    if sommaire_with is not None:
+        plan = fill_sommaire(plan, sommaire_with, length)
+    return plan, [laid[slot.unit.name, slot.start] for slot in plan.slots]
+
+
+def assemble(plan: Plan, documents: list[weasyprint.Document], config: Config) -> Book:
+    """The slots' pages, in order, as one document with the edition's metadata."""
+    pages = [page for document in documents for page in document.pages]
+    book = documents[0].copy(pages)
+    _set_metadata(book, config)
+    return Book(book, plan.first_pages())
+
+
+def _once(renderer: Renderer) -> Layout:
+    return lambda unit, start: renderer.render(unit, start)
 
 
 def _set_metadata(document: weasyprint.Document, config: Config) -> None:

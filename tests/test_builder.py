@@ -1,0 +1,143 @@
+"""The long-lived Builder: only what changed is laid out again, and a broken card blocks no one."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from brochure.book.builder import Builder, Options
+from brochure.build import build, preview
+from brochure.cli import main
+from brochure.problems import ContentError
+from conftest import EDITIONS
+
+BROKEN_FRONT_MATTER = "---\nnumber: 2\nsection: beta\ntitle: [unclosed\n---\nTexte.\n"
+
+
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory):
+    """A builder that has built the mini edition once, and the edition's folder."""
+    edition = tmp_path_factory.mktemp("builder") / "mini"
+    shutil.copytree(EDITIONS / "mini", edition, ignore=shutil.ignore_patterns("build"))
+    builder = Builder(edition, Options(draft=True))
+    first = builder.refresh()
+    return builder, edition, first
+
+
+def pages_of(generation, kind: str, card: str | None = None) -> set[int]:
+    return {page for slot in generation.plan.slots if slot.unit.kind == kind
+            and (card is None or slot.unit.card and slot.unit.card.id == card)
+            for page in range(slot.start, slot.end + 1)}
+
+
+def test_a_refresh_with_nothing_changed_lays_out_nothing(warm):
+    builder, _, first = warm
+    again = builder.refresh()
+    assert again.laid_out == 0
+    assert again.changed_pages == ()
+    assert again.page_keys() == first.page_keys()
+
+
+def test_a_sentence_edited_in_one_card_lays_out_that_card_alone(warm):
+    builder, edition, _ = warm
+    card = edition / "data/cards/03-gamma.md"
+    text = card.read_text(encoding="utf-8")
+    before = builder.refresh()
+    card.write_text(text.replace("## Contexte\n", "## Contexte\n\nUne phrase ajoutée pour le test.\n", 1), encoding="utf-8")
+    try:
+        after = builder.refresh()
+    finally:
+        card.write_text(text, encoding="utf-8")
+    assert after.laid_out == 1
+    assert set(after.changed_pages) <= pages_of(after, "card", "03")
+    assert after.changed_pages, "the edited card's pages must change"
+    assert after.number == before.number + 1
+
+
+def test_an_image_replaced_under_the_same_name_lays_out_its_card_again(warm):
+    """The HTML does not change, but the layout read the image: its bytes are part of the key."""
+    from PIL import Image
+    builder, edition, _ = warm
+    card = edition / "data/cards/01-alpha.md"
+    text = card.read_text(encoding="utf-8")
+    Image.new("RGB", (60, 40), "red").save(edition / "data/cards/picture.png")
+    card.write_text(text.replace("## Contexte\n", "## Contexte\n\n![Une image](picture.png)\n", 1), encoding="utf-8")
+    try:
+        builder.refresh()
+        Image.new("RGB", (60, 40), "blue").save(edition / "data/cards/picture.png")
+        after = builder.refresh()
+    finally:
+        card.write_text(text, encoding="utf-8")
+        (edition / "data/cards/picture.png").unlink()
+        builder.refresh()
+    assert after.laid_out == 1
+    assert set(after.changed_pages) <= pages_of(after, "card", "01") and after.changed_pages
+
+
+def test_a_stylesheet_change_lays_out_every_unit_again(warm):
+    builder, edition, _ = warm
+    styles = edition / "styles"
+    styles.mkdir()
+    shutil.copy(EDITIONS.parent.parent / "styles/default/variables.css", styles / "variables.css")
+    try:
+        builder.refresh()
+        sheet = styles / "variables.css"
+        sheet.write_text(sheet.read_text().replace("--ink: #1d1d1b;", "--ink: #203040;"), encoding="utf-8")
+        after = builder.refresh()
+    finally:
+        shutil.rmtree(styles)
+        builder.refresh()
+    assert after.reused == 0 and after.laid_out >= len(after.plan.slots)
+    assert len(after.changed_pages) == after.pages
+
+
+def test_a_broken_card_becomes_a_problem_page_in_a_draft(warm):
+    builder, edition, _ = warm
+    card = edition / "data/cards/02-beta.md"
+    text = card.read_text(encoding="utf-8")
+    card.write_text(BROKEN_FRONT_MATTER, encoding="utf-8")
+    try:
+        generation = builder.refresh()
+        pdf_text = " ".join(page.get_textpage().get_text_range() for page in _pdfium(generation.book()))
+    finally:
+        card.write_text(text, encoding="utf-8")
+    assert [slot.unit.kind for slot in generation.plan.slots].count("problem") == 1
+    assert [slot.unit.card.id for slot in generation.plan.slots if slot.unit.kind == "card"] == ["01", "03"]
+    assert generation.errors and all(p.path == card for p in generation.errors)
+    assert "data/cards/02-beta.md:4:" in pdf_text
+    assert "Premier titre de carte" in pdf_text and "Troisième titre de carte" in pdf_text
+
+
+def _pdfium(book):
+    import pypdfium2 as pdfium
+    return list(pdfium.PdfDocument(book.document.write_pdf()))
+
+
+@pytest.fixture
+def broken(mini):
+    (mini / "data/cards/02-beta.md").write_text(BROKEN_FRONT_MATTER, encoding="utf-8")
+    return mini
+
+
+def test_build_refuses_a_broken_card_and_build_draft_prints_its_problems(broken, read_pdf):
+    with pytest.raises(ContentError):
+        build(broken)
+    runner = CliRunner()
+    refused = runner.invoke(main, ["-C", str(broken), "build"])
+    assert refused.exit_code == 1 and not (broken / "build/mini.pdf").exists()
+    drafted = runner.invoke(main, ["-C", str(broken), "build", "--draft"])
+    assert drafted.exit_code == 0, drafted.output
+    assert "data/cards/02-beta.md:4: yaml:" in drafted.output
+    assert "draft: 1 error(s) in 1 file(s), each printed as a problem page." in drafted.output
+    pdf = read_pdf(broken / "build/mini.pdf")
+    assert pdf.page_of("data/cards/02-beta.md:4:") > pdf.card_page("Premier titre de carte")
+
+
+def test_a_card_previews_while_another_card_is_broken(broken, read_pdf):
+    result = preview(broken, "03")
+    pdf = read_pdf(result.path)
+    assert "Troisième titre de carte" in " ".join(pdf.pages)
+    assert any(warning.path.name == "02-beta.md" for warning in result.warnings)
+    with pytest.raises(ContentError):
+        preview(broken, "02")
