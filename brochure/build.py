@@ -49,18 +49,20 @@ def check(root: Path, strict: bool = False) -> tuple[Edition, list[Problem]]:
 
 def build(root: Path, theme: str | None = None, output: Path | None = None, strict: bool = False,
           variant: str | None = None, accessible: bool = False, archival: bool = False,
-          draft: bool = False) -> Result:
+          draft: bool = False, progress=None) -> Result:
     """Build the whole book into build/<output> (or `output`); the print variant into build/<name>-print.pdf.
 
     `draft`: a card (or the editorial, the back page) with errors is printed as a page listing its
     problems, and the rest of the book is built; without it, any error stops the build.
+    `progress(done, total)` is told of every unit laid out.
     """
     began = time.perf_counter()
     if strict:
         check(root, strict=True)
     builder = Builder(root, Options(theme, variant, accessible, archival, draft))
-    generation = builder.refresh()
+    generation = builder.refresh(progress)
     edition, renderer = generation.edition, builder.renderer
+    log.info("writing %s", output or edition.config.output)
     book = generation.book()
     target = output or edition.config.root / BUILD_DIR / output_name(edition.config.output, renderer.variant)
     write_atomically(target, pdf_bytes(book, renderer))

@@ -1,8 +1,9 @@
-"""The command line: `brochure build | preview | check | proof`, each a few lines over the pipeline.
+"""The command line: `brochure build | preview | check | proof | serve`, each a few lines over the pipeline.
 
-Log levels: WARNING (always shown) is content to complete or a layout
-warning from WeasyPrint; INFO (--verbose) is what each stage did; DEBUG
-(--verbose twice) is timings per unit.
+What is shown: by default, problems, a progress bar on a terminal and the
+result line; `-q` only errors and the result line; `-v` brochure's own
+stages (check, HTML, the layout of each unit, reused or not, writing);
+`-vv` also WeasyPrint's own progress and brochure's timings.
 """
 from __future__ import annotations
 
@@ -20,9 +21,26 @@ log = logging.getLogger("brochure")
 
 
 class Context:
-    def __init__(self, project: Path, verbose: int):
+    def __init__(self, project: Path, verbose: int, quiet: bool = False):
         self.project = project
         self.verbose = verbose
+        self.quiet = quiet
+
+    def progress(self, label: str):
+        """A progress callback (done, total) drawing a bar on a terminal; None when piped, quiet or verbose."""
+        if self.quiet or self.verbose or not sys.stderr.isatty():
+            return None
+        bar = {"shown": None}
+
+        def update(done: int, total: int) -> None:
+            if bar["shown"] is None:
+                bar["shown"] = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+                bar["shown"].__enter__()
+            shown = bar["shown"]
+            shown.update(done - shown.pos)
+            if done == total:
+                shown.__exit__(None, None, None)
+        return update
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -32,9 +50,11 @@ pass_context = click.make_pass_decorator(Context)
 @click.version_option(__version__, prog_name="brochure")
 @click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="The edition folder (the one holding brochure.yml).")
-@click.option("-v", "--verbose", count=True, help="Say what each stage does; show tracebacks. Twice: timings.")
+@click.option("-v", "--verbose", count=True, help="Say what each stage does; show tracebacks. Twice: WeasyPrint's "
+              "own progress and timings.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the result line: no warnings, no progress bar.")
 @click.pass_context
-def main(ctx: click.Context, project: Path, verbose: int) -> None:
+def main(ctx: click.Context, project: Path, verbose: int, quiet: bool) -> None:
     """Typeset a brochure: a folder of Markdown cards in, a print-quality PDF out.
 
     \b
@@ -47,11 +67,15 @@ def main(ctx: click.Context, project: Path, verbose: int) -> None:
 
     Docs: docs/content.md (editors), docs/themes.md (designers).
     """
-    logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
-                        format="%(levelname)s: %(name)s: %(message)s")
-    if not verbose:
+    logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING, format="%(levelname)s: %(name)s: %(message)s")
+    if verbose:
+        logging.getLogger("brochure").setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
+    if verbose > 1:
+        logging.getLogger("weasyprint").setLevel(logging.INFO)
+        logging.getLogger("weasyprint.progress").setLevel(logging.INFO)
+    else:
         logging.getLogger("fontTools").setLevel(logging.ERROR)
-    ctx.obj = Context(project, verbose)
+    ctx.obj = Context(project, verbose, quiet)
 
 
 @main.command()
@@ -83,7 +107,7 @@ def build(context: Context, theme: str | None, variant: str | None, accessible: 
     """
     from .build import build as run_build
     result = _run(context, lambda: run_build(context.project, theme, output, strict, variant, accessible, archival,
-                                             draft))
+                                             draft, progress=context.progress("laying out")))
     _report(context, result, "built", list_warnings=False)
 
 
@@ -242,6 +266,9 @@ def _run(context: Context, action):
 
 
 def _report(context: Context, result, verb: str, list_warnings: bool = True) -> None:
+    if context.quiet:
+        click.echo(f"{verb} {_shown(result.path)}: {result.pages} page(s) in {result.seconds:.1f} s")
+        return
     for error in getattr(result, "errors", ()):
         click.echo(error.format(context.project.resolve()), err=True)
     if getattr(result, "errors", ()):

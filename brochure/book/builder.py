@@ -20,6 +20,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import weasyprint
 
@@ -130,9 +131,13 @@ class Builder:
         self._card_units: dict[tuple, Unit] = {}
         self._templates_key: tuple = ()
 
-    def refresh(self) -> Generation:
-        """Read the edition again, lay out what changed; raise ContentError (keeping the last generation) on errors."""
+    def refresh(self, progress: Callable[[int, int], None] | None = None) -> Generation:
+        """Read the edition again, lay out what changed; raise ContentError (keeping the last generation) on errors.
+
+        `progress(done, total)` is called after each unit's layout (made or reused).
+        """
         began = time.perf_counter()
+        log.info("checking the edition")
         edition, problems = load_edition(self.root, partial=self.options.draft)
         if edition is None or (not self.options.draft and any(p.severity == ERROR for p in problems)):
             raise ContentError([p for p in problems if p.severity == ERROR], self.root)
@@ -141,11 +146,17 @@ class Builder:
         made_before = len(self._layouts)
         reused = [0]
 
+        done = [0]
+
         def layout(unit: Unit, start: int) -> weasyprint.Document:
             found = self._layout(renderer, unit, start, reused)
             used[found.key] = found
+            if progress is not None and unit.kind != "blank":
+                done[0] += 1
+                progress(done[0], len(units) + any(u.kind == "sommaire" for u in units))  # + its second pass
             return found.document
 
+        log.info("making the HTML of every unit")
         units = book_units(edition, renderer.theme, card_unit_of=lambda card: self._card_unit(edition, card, renderer.theme))
         plan, documents = book_plan(units, renderer.theme, layout,
                                     lambda pages: sommaire_unit(edition, renderer.theme, pages),
@@ -199,9 +210,13 @@ class Builder:
         found = self._layouts.get(key)
         if found is not None and self._digests.unchanged(found.reads):
             reused[0] += 1
+            log.info("%s at p. %d: reused", unit.name, start)
             return found
         renderer.fetcher.take_reads()
+        began = time.perf_counter()
         document = renderer.render(unit, start)
+        log.info("%s at p. %d: laid out, %d page(s) in %.2f s", unit.name, start, len(document.pages),
+                 time.perf_counter() - began)
         reads = tuple((path, self._digests.of(path)) for path in renderer.fetcher.take_reads())
         made = Layout(key, document, reads)
         self._layouts[key] = made

@@ -78,6 +78,8 @@ class Preview:
             "page_keys": list(generation.page_keys()) if generation else [],
             "units": [_slot(slot) for slot in generation.plan.slots] if generation else [],
             "title": generation.edition.config.title if generation else "",
+            "laid_out": generation.laid_out if generation else 0,     # units laid out by the last refresh
+            "refresh_seconds": round(generation.seconds, 3) if generation else None,
             "version": self.version,
         }
 
