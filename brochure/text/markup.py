@@ -18,7 +18,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
-from .typography import french, french_html
+from .typography import french_html
 
 MISSING = "missing"
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
@@ -58,8 +58,8 @@ def footnotes(text: str | None) -> dict[str, str]:
 
 
 def plain(text: str | None) -> Markup:
-    """Plain text (a name, a title) -> escaped HTML with French typography."""
-    return Markup(escape(french(text or "")))
+    """Plain text (a name, a title, an address) -> escaped HTML with French typography, URLs marked."""
+    return Markup(french_html(str(escape(text or ""))))
 
 
 def _extract_footnotes(text: str) -> tuple[str, dict]:
