@@ -1,3 +1,4 @@
+import re
 import shutil
 
 import pytest
@@ -122,6 +123,10 @@ def long_url(tag: str) -> str:
 
 
 URLS = {place: long_url(place) for place in ("corps", "note", "lire")}
+NAMES = ("Marie-Évangéline Desmarchais-Vandenbrouckeville",                # author, tutor, testimonial
+         "Bérengère-Apolline Hautecloqueville-Montmorency de La Tour-Auvergne-Lauraguais de Chateaubriandesque "
+         "et Labourdonnais-Villeneuve",
+         "Maximilien-Hippolyte Chateaubriandesque-Labourdonnais")
 URL_CARD = f"""---
 number: 1
 section: alpha
@@ -130,6 +135,16 @@ title: Une carte aux longues adresses
 authors:
   - name: Anne Alpha
     email: anne.alpha@administrateur-inet.org
+  - name: {NAMES[0]}
+    email: marie.desmarchais@administrateur-inet.org
+tutors:
+  - name: {NAMES[1]}
+    role: Directrice générale des services
+    gender: f
+testimonials:
+  - name: {NAMES[2]}
+    role: Maire
+    text: « Un travail remarquable. »
 key_figures:
   - value: "1039"
     caption: retours en ligne
@@ -203,3 +218,10 @@ def test_a_long_url_breaks_only_where_chicago_allows_in_the_pdf(url_card):
     wrong = [(before[-12:], after[:12]) for before, after in joins
              if not (before.endswith(("=", "//")) or after.startswith(tuple(BREAK_BEFORE)))]
     assert len(joins) >= 15 and wrong == []
+
+
+def test_names_of_people_are_never_hyphenated(url_card):
+    _, text = url_card
+    lines = re.sub(r"(?<=-)\n", "", text).replace("\n", " ")    # a line may still break at a space or a hyphen
+    for name in NAMES:
+        assert name in lines
