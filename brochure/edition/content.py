@@ -12,7 +12,7 @@ from pathlib import Path
 from .. import TOOL_ROOT
 from .config import load_config
 from ..text.fonts import font_folders, printable
-from ..text.markup import FOOTNOTE_REF, footnote_problems, footnotes
+from ..text.markup import FIGURE_OPTIONS, FOOTNOTE_REF, figure_options, footnote_problems, footnotes
 from .models import Author, Broken, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
 from ..problems import WARNING, Problem
 from .schema import Checker
@@ -28,6 +28,7 @@ CORPS = ("administrateur", "conservateur", "ingenieur")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".svg", ".gif", ".webp")
 MISSING = "missing"
+NO_PHOTO = "none"
 
 
 def load_edition(root: Path, partial: bool = False) -> tuple[Edition | None, list[Problem]]:
@@ -133,18 +134,39 @@ def _section(check: Checker, data: dict, config: Config) -> Section:
 
 
 def _author(check: Checker, item, keys: tuple, config: Config) -> Author | None:
-    data = check.record(item, keys, {"name", "email"}, {"photo", "corps"})
+    data = check.record(item, keys, {"name"}, {"email", "photo", "corps"})
     if data is None:
         return None
     name = check.text(data, "name", keys, True) or ""
-    email = check.text(data, "email", keys, True) or ""
+    email = _email(check, data, keys)
+    corps = check.choice(data, "corps", keys, CORPS) or CORPS_BY_DOMAIN.get((email or "").rpartition("@")[2].lower())
+    return Author(name, email, corps, _photo(check, data, keys, name, config))
+
+
+def _email(check: Checker, data: dict, keys: tuple) -> str | None:
+    """The author's address; None when declared missing (a warning: content to complete)."""
+    if "email" not in data:
+        check.error(keys + ("email",), "is required (write 'email: missing' when the address is not known yet)")
+        return None
+    email = check.text(data, "email", keys, True)
+    if email == MISSING:
+        check.warn(keys + ("email",), "e-mail declared missing: content to complete")
+        return None
     if email and not EMAIL.match(email):
-        check.error(keys + ("email",), f"'{email}' is not an e-mail address")
-    corps = check.choice(data, "corps", keys, CORPS) or CORPS_BY_DOMAIN.get(email.rpartition("@")[2].lower())
-    photo = resolve_asset(check, data.get("photo"), keys + ("photo",), config, check.source.path.parent)
-    if data.get("photo") is None:
-        check.warn(keys + ("name",), f"no photo for {name}: a portrait with initials is drawn instead")
-    return Author(name, email, corps, photo)
+        check.error(keys + ("email",), f"'{email}' is not an e-mail address (or write 'email: missing')")
+    return email
+
+
+def _photo(check: Checker, data: dict, keys: tuple, name: str, config: Config) -> Path | None:
+    """The author's portrait; None with `photo: none` (initials, on purpose) or without one (a warning)."""
+    value = data.get("photo")
+    if isinstance(value, str) and value.strip().lower() == NO_PHOTO:
+        return None
+    if value is None or (isinstance(value, str) and value.strip() == MISSING):
+        check.warn(keys + ("name",), f"no photo for {name}: a portrait with initials is drawn instead "
+                   "(write 'photo: none' if there will be none)")
+        return None
+    return resolve_asset(check, value, keys + ("photo",), config, check.source.path.parent)
 
 
 def _tutor(check: Checker, item, keys: tuple) -> Tutor | None:
@@ -232,6 +254,8 @@ def _check_body(check: Checker, body: str, first_line: int, config: Config, else
         for match in IMAGE_REF.finditer(line):
             caption, target = match.groups()
             where = ("body",)
+            for message in _figure_option_problems(line[match.end():]):
+                check.problems.append(Problem(check.source.path, first_line + offset, "body", message))
             if target == MISSING:
                 check.problems.append(Problem(check.source.path, first_line + offset, "body",
                                               f"figure « {caption or 'without caption'} » declared missing: "
@@ -243,6 +267,15 @@ def _check_body(check: Checker, body: str, first_line: int, config: Config, else
                 problem = check.problems[index]
                 check.problems[index] = Problem(problem.path, first_line + offset, "body", problem.message,
                                                 problem.severity)
+
+
+def _figure_option_problems(after: str) -> list[str]:
+    """What is wrong with the `{width=... alt="..."}` written right after a figure's image."""
+    block = FIGURE_OPTIONS.match(after).group(0)
+    if not block and after.lstrip().startswith("{"):
+        return ['figure options are written {width=column alt="A description"}, on the image\'s line, '
+                'with nothing after them']
+    return figure_options(block)[1]
 
 
 def resolve_asset(check: Checker, value, keys: tuple, config: Config, base: Path) -> Path | None:

@@ -68,9 +68,9 @@ class Config:
 @dataclass(frozen=True)
 class Author:
     name: str
-    email: str
+    email: str | None          # None when declared missing (`email: missing`)
     corps: str | None          # administrateur | conservateur | ingenieur
-    photo: Path | None         # resolved, inside the edition
+    photo: Path | None         # resolved, inside the edition; None without one (initials are drawn)
 
 
 @dataclass(frozen=True)

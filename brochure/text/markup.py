@@ -139,24 +139,51 @@ class _Figures(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         for parent in root.iter():
             for index, p in enumerate(list(parent)):
-                if p.tag != "p" or len(p) != 1 or p[0].tag != "img" or (p.text or "").strip() or (p[0].tail or "").strip():
+                if p.tag != "p" or len(p) != 1 or p[0].tag != "img" or (p.text or "").strip() \
+                        or not FIGURE_OPTIONS.fullmatch((p[0].tail or "").strip()):
                     continue
                 parent[index] = self._figure(p[0])
 
     def _figure(self, img: etree.Element) -> etree.Element:
+        """`![caption](src){width=column alt="..."}` -> a figure; the options are read by `figure_options`."""
         caption, src = img.get("alt", ""), img.get("src", "")
+        options, _ = figure_options((img.tail or "").strip())
         figure = etree.Element("figure")
+        width = " figure-column" if options.get("width") == "column" else ""   # full width: as ever
         if src == MISSING:
-            figure.set("class", "figure placeholder")
+            figure.set("class", "figure placeholder" + width)
             frame = etree.SubElement(figure, "div", {"class": "placeholder-frame"})
             frame.text = "Visuel à venir"
         else:
-            figure.set("class", "figure")
+            figure.set("class", "figure" + width)
             path = (self.base / src).resolve() if self.base else Path(src)
-            etree.SubElement(figure, "img", {"src": path.as_uri() if path.is_absolute() else src, "alt": caption})
+            etree.SubElement(figure, "img", {"src": path.as_uri() if path.is_absolute() else src,
+                                             "alt": options.get("alt", caption)})
         if caption:
             etree.SubElement(figure, "figcaption").text = caption
         return figure
+
+
+# What may follow a figure's image: `{width=column alt="A description"}`.
+FIGURE_WIDTHS = ("full", "column")
+FIGURE_OPTIONS = re.compile(r'(?:\{(?:\s*[\w-]+=(?:"[^"]*"|[^\s"}]*))*\s*\})?')
+_FIGURE_OPTION = re.compile(r'([\w-]+)=(?:"([^"]*)"|([^\s"}]*))')
+
+
+def figure_options(text: str) -> tuple[dict[str, str], list[str]]:
+    """`{width=column alt="..."}` after a figure's image -> its options, and what is wrong with them."""
+    options, problems = {}, []
+    for match in _FIGURE_OPTION.finditer(text):
+        key, value = match.group(1), (match.group(2) if match.group(2) is not None else match.group(3)).strip()
+        if key == "width" and value not in FIGURE_WIDTHS:
+            problems.append(f"figure width '{value}' is not one of: {', '.join(FIGURE_WIDTHS)}")
+        elif key == "alt" and not value:
+            problems.append('figure alt="" is empty: describe the image for readers who cannot see it')
+        elif key not in ("width", "alt"):
+            problems.append(f"unknown figure option '{key}' (known: width, alt)")
+        else:
+            options[key] = value
+    return options, problems
 
 
 FULL_WIDTH = ("table", "figure", "h2", "h3")
@@ -212,7 +239,7 @@ def _flow_blocks(part: etree.Element) -> None:
         part.remove(child)
     flow = None
     for child in children:
-        if child.tag in FULL_WIDTH:
+        if child.tag in FULL_WIDTH and "figure-column" not in (child.get("class") or ""):
             part.append(child)
             flow = None
         else:
