@@ -59,6 +59,8 @@ def test_postal_codes_and_other_codes_are_not_grouped():
     assert french("SIRET : 12345678900012") == f"SIRET{NBSP}: 12345678900012"
     assert french("code 0123456789") == "code 0123456789"                  # a quantity never starts with 0
     assert french("tél. 01 23 45 67 89") == f"tél. 01{NBSP}23{NBSP}45{NBSP}67{NBSP}89"
+    assert french("+33 1 23 45 67 89") == f"+33{NBSP}1{NBSP}23{NBSP}45{NBSP}67{NBSP}89"
+    assert french("réf. 12345-6789 et A12345") == "réf. 12345-6789 et A12345"
 
 
 def test_years_stay_whole():

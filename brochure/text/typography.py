@@ -65,7 +65,7 @@ _NUMBERS = [
 ]
 _PHONE = re.compile(r"(?<![\d\u202f])(?:\+\d{2,3} ?\d|0\d)(?:[ .]\d\d){4}(?!\d)")
 _GROUPED = re.compile(r"(?<![\w/.,@-])(\d{1,3})(?:[ \u00a0\u202f]\d{3})+(?![\d,.]\d)")
-_LONG = re.compile(r"(?<![\w/.,@\u202f-])(\d{4,})(?![\w/@]|[,.]\d)")
+_LONG = re.compile(r"(?<![\w/.,@\u202f-])(\d{4,})(?![\w/@-]|[,.]\d)")
 _CODE_BEFORE = re.compile(r"(?:\b[A-Z]{2,}|\b[Nn][°º])[ \u00a0]?:?[ \u00a0]?$")
 _YEAR_BEFORE = re.compile(r"\b(?:en|depuis|dès|année|an|vers|avant|après|janvier|février|mars|avril|mai|juin|"
                           r"juillet|août|septembre|octobre|novembre|décembre)[ \u00a0]$", re.IGNORECASE)
