@@ -110,6 +110,11 @@ def test_url_punctuation_after_it_is_the_sentences():
                                                       "https://x.fr/a", "https://x.fr/b"]
 
 
+def test_a_domain_written_without_www_is_a_url_too():
+    text = "Voir injep.fr/thematique/jeunesse, solidarites-sante.gouv.fr. Mais etc. et 2,5 km."
+    assert [text[a:b] for a, b in find_urls(text)] == ["injep.fr/thematique/jeunesse", "solidarites-sante.gouv.fr"]
+
+
 def test_typography_applied_twice_changes_nothing():
     once = french_html(inline_html(f"Voir {URL} : 1039 retours, 59000 Lille, 12 h 30."))
     assert french_html(once) == once

@@ -27,9 +27,13 @@ ZWSP = "\u200b"
 WORD_JOINER = "\u2060"
 GLUED = "-/?"         # characters after which the line breaker would break by itself
 URL_CLASS = "url"
+# Domains written without www. (« injep.fr/thematique ») are recognised by these endings.
+DOMAIN_ENDINGS = ("fr", "com", "org", "net", "eu", "info", "bzh", "io", "int", "edu", "be", "ch", "lu", "ca",
+                  "de", "uk", "es", "it", "re", "paris", "alsace", "corsica")
 _URL = re.compile(
     r"\b(?:(?:https?|ftp)://|mailto:|www\.)[^\s<>\"«»\u00a0\u202f]+"
-    r"|(?<![\w.+%-])[\w.+%-]+@[\w-]+(?:\.[\w-]+)+",
+    r"|(?<![\w.+%-])[\w.+%-]+@[\w-]+(?:\.[\w-]+)+"
+    rf"|(?<![\w.@/-])[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:{'|'.join(DOMAIN_ENDINGS)})(?![\w-])(?:/[^\s<>\"«»\u00a0\u202f]*)?",
     re.IGNORECASE,
 )
 _SCHEME = re.compile(r"^(?:(?:https?|ftp)://|mailto:)", re.IGNORECASE)
