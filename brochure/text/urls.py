@@ -11,8 +11,10 @@ allows (documented for editors in docs/typography.md):
   ends with a period or a hyphen that a reader would take for the end of a
   sentence or a hyphenated word.
 
+An e-mail address breaks only before its `@`, keeping both halves whole.
+
 Each break point is a zero-width space (U+200B); a word joiner (U+2060)
-after a hyphen, a slash or a question mark stops the line breaker from also
+after every hyphen, slash and question mark stops the line breaker from also
 breaking there, as it would in running text. Both are invisible and left out of the PDF's text,
 so that a URL copied from the PDF is the URL as written. A run with no break
 point longer than the column still breaks anywhere rather than overflow
@@ -64,9 +66,14 @@ def _without_trailing(url: str) -> str:
 
 
 def break_points(url: str) -> list[int]:
-    """The indices before which a line may break inside `url` (never at its first or last character)."""
+    """The indices before which a line may break inside `url` (never at its first or last character).
+
+    An e-mail address breaks only before its @ (and after `mailto:`): its two halves stay whole.
+    """
     scheme = _SCHEME.match(url)
     points = {scheme.end()} if scheme else set()
+    if _is_address(url):
+        return sorted(points | {url.index("@")})
     for index in range(scheme.end() + 1 if scheme else 1, len(url) - 1):
         char, before = url[index], url[index - 1]
         single = char != "/" or (before != "/" and url[index + 1] != "/")
@@ -75,10 +82,14 @@ def break_points(url: str) -> list[int]:
     return sorted(point for point in points if 0 < point < len(url) - 1)
 
 
+def _is_address(url: str) -> bool:
+    """An e-mail address (or a mailto: URL), rather than a web address."""
+    return "@" in url and ("/" not in url or url.lower().startswith("mailto:"))
+
+
 def url_html(url: str) -> str:
     """A URL or address -> escaped HTML with its break points, in a `<span class="url">`."""
     points = break_points(url)
     pieces = [url[start:end] for start, end in zip([0] + points, points + [len(url)])]
-    glued = [piece[:1] + WORD_JOINER + piece[1:] if piece[:1] in GLUED and len(piece) > 1 else piece
-             for piece in pieces]
+    glued = [re.sub(f"(?<=[{re.escape(GLUED)}])(?=.)", WORD_JOINER, piece) for piece in pieces]
     return f'<span class="{URL_CLASS}">' + ZWSP.join(escape(piece, quote=False) for piece in glued) + "</span>"
