@@ -79,7 +79,8 @@ def break_points(url: str) -> list[int]:
         single = char != "/" or (before != "/" and url[index + 1] != "/")
         if (char in BREAK_BEFORE and single) or before in BREAK_AFTER:
             points.add(index)
-    return sorted(point for point in points if 0 < point < len(url) - 1)
+    www = {index + 3 for index in range(len(url)) if url[index:index + 4].lower() == "www."}   # « www. » stays whole
+    return sorted(point for point in points - www if 0 < point < len(url) - 1)
 
 
 def _is_address(url: str) -> bool:
