@@ -86,7 +86,7 @@ def test_a_photo_left_out_on_purpose_is_no_warning_but_an_unsaid_one_still_is(mi
 
 def test_figure_options_that_are_not_understood_are_errors_on_their_line(mini):
     body = ("## Contexte\n\n![A](missing){width=half}\n\n![B](missing){alt=\"\" taille=3}\n\n"
-            "![C](missing){width=full\n")
+            "![C](missing){width=full\n\n![D](missing){alt=\"Une *belle* place\"}\n")
     set_card(mini, card_text(AUTHORS.replace("email: missing", "email: anne.alpha@administrateur-inet.org"), body))
     errors = [(line, message) for line, _, message, severity in card_problems(mini) if severity == ERROR]
     assert errors == [
@@ -95,6 +95,7 @@ def test_figure_options_that_are_not_understood_are_errors_on_their_line(mini):
         (17, "unknown figure option 'taille' (known: width, alt)"),
         (19, 'figure options are written {width=column alt="A description"}, on the image\'s line, '
              'with nothing after them'),
+        (21, "figure alt text is plain text: remove the Markdown (* or `) from it"),
     ]
 
 

@@ -228,7 +228,7 @@ def test_a_long_url_breaks_only_where_chicago_allows_in_the_pdf(url_card):
     assert len(joins) >= 15 and wrong == []
 
 
-def test_names_of_people_are_never_hyphenated(url_card):
+def test_names_of_authors_tutors_and_testimonials_are_never_hyphenated(url_card):
     _, text = url_card
     lines = re.sub(r"(?<=-)\n", "", text).replace("\n", " ")    # a line may still break at a space or a hyphen
     for name in NAMES:

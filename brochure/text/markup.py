@@ -179,6 +179,8 @@ def figure_options(text: str) -> tuple[dict[str, str], list[str]]:
             problems.append(f"figure width '{value}' is not one of: {', '.join(FIGURE_WIDTHS)}")
         elif key == "alt" and not value:
             problems.append('figure alt="" is empty: describe the image for readers who cannot see it')
+        elif key == "alt" and re.search(r"[*`]", value):
+            problems.append("figure alt text is plain text: remove the Markdown (* or `) from it")
         elif key not in ("width", "alt"):
             problems.append(f"unknown figure option '{key}' (known: width, alt)")
         else:
