@@ -63,6 +63,7 @@ _NUMBERS = [
     (re.compile(r"(?<![\w\u202f])(\d{5}) (?=[A-ZÀ-Ý])"), r"\1" + NBSP),             # 59000 Lille
     (re.compile(r"(\b[A-Z]{2,}|\b[Nn][°º]) (?=\d)"), r"\1" + NBSP),                  # BP 40123, n° 12
 ]
+_DIGIT = re.compile(r"\d")
 _PHONE = re.compile(r"(?<![\d\u202f])(?:\+\d{2,3} ?\d|0\d)(?:[ .]\d\d){4}(?!\d)")
 _GROUPED = re.compile(r"(?<![\w/.,@-])(\d{1,3})(?:[ \u00a0\u202f]\d{3})+(?![\d,.]\d)")
 _LONG = re.compile(r"(?<![\w/.,@\u202f-])(\d{4,})(?![\w/@-]|[,.]\d)")
@@ -81,6 +82,8 @@ def french(text: str) -> str:
 def _french_rules(text: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
+    if not _DIGIT.search(text):
+        return text
     text = _PHONE.sub(lambda m: m.group(0).replace(" ", NBSP), text)
     text = _GROUPED.sub(lambda m: re.sub(r"[ \u00a0]", NNBSP, m.group(0)), text)
     for pattern, replacement in _NUMBERS:
