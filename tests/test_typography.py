@@ -84,6 +84,7 @@ def test_french_rules_never_reach_inside_a_url_or_an_address():
     text = f"Voir {URL} : la note de jean-pierre.dupont@exemple.fr ! Et www.site.fr/a-b?c=1000."
     assert french(text) == (f"Voir {URL}{NBSP}: la note de jean-pierre.dupont@exemple.fr{NNBSP}! "
                             "Et www.site.fr/a-b?c=1000.")
+    assert french("écrire à jean@x.fr") == f"écrire à{NBSP}jean@x.fr"      # « à » still never ends a line
 
 
 def test_urls_in_link_text_autolinks_bare_text_and_mailto_are_marked_and_unaltered():

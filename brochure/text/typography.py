@@ -39,7 +39,7 @@ _RULES = [
     (re.compile(r"(?<=[^\s\d])[ \u00a0\u202f]?:(?=\s|$)"), NBSP + ":"),
     (re.compile(r"(?<=[^\s(\[])[ \u00a0\u202f]?([;!?])(?=\s|$|[»)\]\u00a0.,])"), NNBSP + r"\1"),
     (re.compile(r"(?<=\d)[ \u00a0]?(%|€)"), NNBSP + r"\1"),
-    (re.compile(r"(?<![\w\u2019'])([àÀaAyYôÔ])[ ](?=\w)"), r"\1" + NBSP),
+    (re.compile(r"(?<![\w\u2019'])([àÀaAyYôÔ])[ ](?=[\w\ue000-\uf8ff])"), r"\1" + NBSP),   # also before a URL
 ]
 
 # Units that stay with their number: symbols take a narrow no-break space, words a no-break space.
