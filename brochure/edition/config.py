@@ -9,7 +9,7 @@ from pathlib import Path
 from .models import Colour, Config, Credit, Promotion, Section
 from ..problems import Problem
 from .schema import Checker
-from .sources import read_yaml
+from .sources import read_yaml, real_path_inside
 
 CONFIG_NAME = "brochure.yml"
 PAGE_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 250),
@@ -27,10 +27,10 @@ def load_config(root: Path) -> tuple[Config | None, list[Problem]]:
     """Read and check `root/brochure.yml`."""
     root = root.resolve()
     path = root / CONFIG_NAME
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return None, [Problem(path, 1, "file", f"no {CONFIG_NAME} here: is this an edition folder? "
                               "(run brochure in the folder holding brochure.yml, or pass --project)")]
-    source, problems = read_yaml(path)
+    source, problems = read_yaml(path, inside=root)
     if source is None:
         return None, problems
     check = Checker(source)
@@ -73,7 +73,10 @@ def _date(check: Checker, data: dict) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    check.error(("date",), f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2021-02-01")
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value.strip()):
+        check.error(("date",), f"'{value}' is not a day of the calendar: check the month and the day (YYYY-MM-DD)")
+    else:
+        check.error(("date",), f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2021-02-01")
     return dt.date(2000, 1, 1)
 
 
@@ -149,17 +152,27 @@ def sort_key(name: str) -> tuple:
 
 
 def _inside(check: Checker, root: Path, relative: str | None, keys: tuple, folder: bool = False) -> Path | None:
-    """A path from the config, which must exist inside the edition folder."""
+    """A path from the config, which must exist inside the edition folder (links followed)."""
     if relative is None:
         return None
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root):
-        check.error(keys, f"'{relative}' is outside the edition folder; only files inside it are read")
+    shown = relative if len(relative) <= 80 else relative[:60] + "…"
+    if any(unicodedata.category(char) == "Cc" for char in relative):
+        check.error(keys, f"'{shown.encode('unicode_escape').decode()}' holds a control character, "
+                          "impossible in a file name: retype the path")
         return None
-    if folder and not path.is_dir() or not folder and not path.is_file():
-        check.error(keys, f"'{relative}' does not exist (paths are relative to {CONFIG_NAME})")
+    path, problem = real_path_inside(root / relative, root)
+    try:
+        found = path is not None and (path.is_dir() if folder else path.is_file())
+        exists = path is not None and path.exists()
+    except OSError as error:   # a name too long for the system...
+        check.error(keys, f"'{shown}' cannot be used as a path: {error.strerror or error}")
         return None
-    return path
+    if path is None:
+        check.error(keys, f"'{shown}' {problem}")
+    elif not found:
+        what = f"is not a {'folder' if folder else 'file'}" if exists else "does not exist"
+        check.error(keys, f"'{shown}' {what} (paths are relative to {CONFIG_NAME})")
+    return path if found else None
 
 
 def _slug(text: str) -> str:

@@ -6,11 +6,13 @@ of every file is collected, so that one run lists them all.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 
 from .. import TOOL_ROOT
 from .config import load_config
+from ..limits import MAX_AUTHORS, MAX_FURTHER_READING, MAX_KEY_FIGURES, MAX_QUESTIONS, MAX_TESTIMONIALS, MAX_TUTORS
 from ..text.fonts import font_folders, printable
 from ..text.markup import FIGURE_OPTIONS, FOOTNOTE_REF, figure_options, footnote_problems, footnotes
 from .models import Author, Broken, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
@@ -29,6 +31,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".svg", ".gif", ".webp")
 MISSING = "missing"
 NO_PHOTO = "none"
+CARD_SUFFIX = ".md"
+LOOKS_LIKE_CARD = (".md.txt", ".markdown", ".mdown", ".mkd", ".md")   # compared in lower case, longest first
 
 
 def load_edition(root: Path, partial: bool = False) -> tuple[Edition | None, list[Problem]]:
@@ -41,8 +45,10 @@ def load_edition(root: Path, partial: bool = False) -> tuple[Edition | None, lis
     config, problems = load_config(root)
     if config is None:
         return None, problems
+    paths, listing_problems = card_files(config.cards_dir)
+    problems += listing_problems
     cards = []
-    for path in sorted(config.cards_dir.glob("*.md")):
+    for path in paths:
         card, card_problems = load_card(path, config)
         problems += card_problems
         if card is not None:
@@ -74,9 +80,51 @@ def _broken(path: Path, card: Card | None, problems: list[Problem]) -> Broken:
     return Broken(path, own, card.section if card.section.id else None, card.number, card.title)
 
 
+def card_files(folder: Path) -> tuple[list[Path], list[Problem]]:
+    """The card files of the cards folder (`*.md`), sorted; a problem for every card file that would be left out."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        return [], [Problem(folder, 1, "cards", f"cannot be read: {error.strerror or error}")]
+    paths, problems = [], []
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            continue                                  # hidden: editors' tools keep their own files there
+        if entry.name.endswith(CARD_SUFFIX):
+            paths.append(path)                        # a folder or a pipe named so is reported when read
+        elif _looks_like_card(entry.name):
+            problems.append(Problem(path, 1, "file", f"is not read: a card's file name ends in '{CARD_SUFFIX}' "
+                                    f"(lower case): rename it {_card_name(entry.name)}"))
+        elif entry.is_dir(follow_symlinks=False):
+            problems += [Problem(inner, 1, "file", f"is left out: cards are read only from {folder.name}/ itself, "
+                                 "not from its subfolders: move it up, or out of the cards folder", WARNING)
+                         for inner in _cards_below(path)]
+    return paths, problems
+
+
+def _looks_like_card(name: str) -> bool:
+    return name.lower().endswith(LOOKS_LIKE_CARD)
+
+
+def _card_name(name: str) -> str:
+    lower = name.lower()
+    suffix = next(suffix for suffix in LOOKS_LIKE_CARD if lower.endswith(suffix))
+    return name[: -len(suffix)] + CARD_SUFFIX
+
+
+def _cards_below(folder: Path) -> list[Path]:
+    """Card-like files anywhere under `folder` (links to folders not followed)."""
+    found = []
+    for parent, folders, files in os.walk(folder):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        found += [Path(parent, name) for name in sorted(files) if not name.startswith(".") and _looks_like_card(name)]
+    return found
+
+
 def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
     """Read and check one card file; the card comes back even with errors, for checks across cards."""
-    source, problems = read_markdown(path)
+    source, problems = read_markdown(path, inside=config.root)
     if source is None:
         return None, problems
     check = Checker(source)
@@ -89,11 +137,15 @@ def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
         section=_section(check, data, config),
         collectivity=check.text(data, "collectivity", (), True) or "",
         title=check.text(data, "title", (), True) or "",
-        authors=check.each(data, "authors", (), lambda item, keys: _author(check, item, keys, config), True),
-        tutors=check.each(data, "tutors", (), lambda item, keys: _tutor(check, item, keys)),
+        authors=check.each(data, "authors", (), lambda item, keys: _author(check, item, keys, config), True,
+                           limit=MAX_AUTHORS, noun="authors"),
+        tutors=check.each(data, "tutors", (), lambda item, keys: _tutor(check, item, keys),
+                          limit=MAX_TUTORS, noun="tutors"),
         key_figures=_key_figures(check, data),
-        testimonials=check.each(data, "testimonials", (), lambda item, keys: _testimonial(check, item, keys)),
-        further_reading=check.each(data, "further_reading", (), lambda item, keys: _markdown_line(check, item, keys)),
+        testimonials=check.each(data, "testimonials", (), lambda item, keys: _testimonial(check, item, keys),
+                                limit=MAX_TESTIMONIALS, noun="testimonials"),
+        further_reading=check.each(data, "further_reading", (), lambda item, keys: _markdown_line(check, item, keys),
+                                   limit=MAX_FURTHER_READING, noun="readings"),
         body=source.body,
         body_line=source.body_line,
     )
@@ -110,11 +162,12 @@ def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
 
 def _number(check: Checker, data: dict) -> int:
     value = data.get("number")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):   # ASCII digits: "²".isdigit() is true
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 99:
         if value is not None:
-            check.error(("number",), f"'{value}' must be a whole number from 1 to 99")
+            shown = check.source.written.get(("number",), value)
+            check.error(("number",), f"'{shown}' must be a whole number from 1 to 99, in digits 0 to 9")
         return 0
     return value
 
@@ -125,7 +178,7 @@ def _section(check: Checker, data: dict, config: Config) -> Section:
     for section in config.sections:
         if section.id == wanted:
             return section
-    if wanted is not None:
+    if wanted is not None and ids:   # no sections at all: brochure.yml's own error says so
         import difflib
         hint = difflib.get_close_matches(wanted, ids, n=1)
         check.error(("section",), f"'{wanted}' is not a section of brochure.yml"
@@ -200,7 +253,7 @@ def _key_figures(check: Checker, data: dict) -> tuple[KeyFigure, ...]:
             check.error(keys + ("caption",), "is required (a key figure needs a caption, or at least a prefix)")
         return KeyFigure(value, check.text(fields, "caption", keys) or "", check.text(fields, "prefix", keys),
                          check.text(fields, "suffix", keys), check.text(fields, "group", keys))
-    return check.each(data, "key_figures", (), build)
+    return check.each(data, "key_figures", (), build, limit=MAX_KEY_FIGURES, noun="key figures")
 
 
 def _testimonial(check: Checker, item, keys: tuple) -> Testimonial | None:
@@ -216,7 +269,7 @@ def _testimonial(check: Checker, item, keys: tuple) -> Testimonial | None:
                         check.text(pair, "answer", entry_keys, True) or "")
 
     text = check.text(data, "text", keys)
-    questions = check.each(data, "questions", keys, question)
+    questions = check.each(data, "questions", keys, question, limit=MAX_QUESTIONS, noun="questions")
     if text is None and not questions:
         check.error(keys, "needs a 'text' or a list of 'questions'")
     return Testimonial(check.text(data, "name", keys, True) or "", check.text(data, "role", keys) or "",
@@ -338,7 +391,7 @@ def _numbering_problems(cards: list[Card], config: Config) -> list[Problem]:
 def _load_page(path: Path | None, config: Config, signed: bool) -> tuple[Page | None, list[Problem]]:
     if path is None:
         return None, []
-    source, problems = read_markdown(path, front_matter_required=False)
+    source, problems = read_markdown(path, front_matter_required=False, inside=config.root)
     if source is None:
         return None, problems
     check = Checker(source)

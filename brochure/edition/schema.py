@@ -55,6 +55,8 @@ class Checker:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error(keys + (key,), f"must be text, not {_kind(value)}")
             return default
+        if not isinstance(value, str):   # a number: as the editor wrote it ("1.50", not 1.5)
+            value = self.source.written.get(keys + (key,), value)
         value = str(value).strip()
         if not value:
             if required:
@@ -87,9 +89,15 @@ class Checker:
             self.error(keys + (key,), "must list at least one entry")
         return value
 
-    def each(self, data: dict, key: str, keys: tuple, build: Callable, required: bool = False) -> tuple:
-        """Build every item of a list with `build(item, item_keys)`, keeping the good ones."""
-        built = (build(item, keys + (key, index)) for index, item in enumerate(self.items(data, key, keys, required)))
+    def each(self, data: dict, key: str, keys: tuple, build: Callable, required: bool = False,
+             limit: int | None = None, noun: str = "entries") -> tuple:
+        """Build every item of a list with `build(item, item_keys)`, keeping the good ones; at most `limit`."""
+        items = self.items(data, key, keys, required)
+        if limit is not None and len(items) > limit:
+            self.error(keys + (key,), f"lists {len(items)} {noun}, more than brochure lays out ({limit}): "
+                                      f"keep at most {limit}")
+            items = items[:limit]
+        built = (build(item, keys + (key, index)) for index, item in enumerate(items))
         return tuple(item for item in built if item is not None)
 
 

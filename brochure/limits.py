@@ -1,0 +1,24 @@
+"""The limits brochure sets on what an edition may ask of it -> named constants, in one place.
+
+They are generous for a real brochure and stop a broken or hostile edition
+from taking the machine's memory or time. Each is a constant (never a
+process-wide setting): code that needs another value takes it as an argument.
+docs/security.md lists them.
+"""
+from __future__ import annotations
+
+MAX_FILE_BYTES = 1_000_000     # brochure.yml, a card, the editorial, the back page: text, not pictures
+MAX_YAML_DEPTH = 12            # nesting of lists and groups in YAML (a card needs 5: testimonials' questions)
+
+MAX_AUTHORS = 12               # per card: six rows of the authors' block, one page at most
+MAX_TUTORS = 12                # per card
+MAX_KEY_FIGURES = 40           # per card
+MAX_TESTIMONIALS = 12          # per card
+MAX_QUESTIONS = 30             # per testimonial
+MAX_FURTHER_READING = 40       # per card
+
+LAYOUT_SECONDS = 120.0         # wall-clock time to lay out one unit (a card, the sommaire...)
+
+MAX_PROOF_DPI = 1200           # `brochure proof --dpi`: an A4 page at 1200 dpi is already 140 megapixels
+MAX_SHEET_DPI = 150            # `--sheet-dpi`: the contact sheet holds every page
+MAX_SPREADS_PER_ROW = 50       # `--spreads`
