@@ -84,8 +84,6 @@ def check_pdf(root: Path, pdf: Path | None = None) -> tuple[Path, list[Finding]]
         pdf = next((path for path in candidates if path.is_file()), None)
         if pdf is None:
             raise BrochureError(f"no PDF in {build_dir}: run `brochure build` first, or name the PDF to check")
-    if not pdf.is_file():
-        raise BrochureError(f"{pdf} does not exist")
     return pdf, preflight(pdf, is_print_file(pdf), _remembered_pages(edition), missing_by_unit(edition, warnings))
 
 

@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .edition.config import VARIANTS
+from .limits import MAX_PROOF_DPI, MAX_SHEET_DPI, MAX_SPREADS_PER_ROW
 from .problems import BrochureError
 
 log = logging.getLogger("brochure")
@@ -210,9 +211,12 @@ def _print_findings(path: Path, findings) -> None:
 
 @main.command()
 @click.argument("pdf", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dpi", default=50, show_default=True, help="Resolution of the page images.")
-@click.option("--sheet-dpi", default=20, show_default=True, help="Resolution of the pages on the contact sheet.")
-@click.option("--spreads", default=4, show_default=True, help="Spreads per row on the contact sheet.")
+@click.option("--dpi", type=click.IntRange(1, MAX_PROOF_DPI), default=50, show_default=True,
+              help="Resolution of the page images.")
+@click.option("--sheet-dpi", type=click.IntRange(1, MAX_SHEET_DPI), default=20, show_default=True,
+              help="Resolution of the pages on the contact sheet.")
+@click.option("--spreads", type=click.IntRange(1, MAX_SPREADS_PER_ROW), default=4, show_default=True,
+              help="Spreads per row on the contact sheet.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the images (default: build/proof).")
 @pass_context

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import bisect
 import math
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
+
+from ..problems import BrochureError
 
 MIN_DPI = 300
 RGB_SPACES = ("/DeviceRGB", "/CalRGB")
@@ -34,9 +37,13 @@ class Finding:
 def preflight(path: Path, for_print: bool, first_pages: dict[str, int] | None = None,
               missing: dict[str, int] | None = None) -> list[Finding]:
     """Everything a printer would object to in `path`. `missing`: unit name -> declared-missing items."""
+    require_pdf(path)
     units = _UnitFinder(first_pages or {})
     findings: list[Finding] = []
     with pikepdf.open(path) as pdf:
+        if pdf.is_encrypted:
+            findings.append(Finding(0, "", "the file is encrypted (printing or copying may be restricted): "
+                                           "a printer needs it unprotected"))
         if for_print and not pdf.Root.get("/OutputIntents"):
             findings.append(Finding(0, "", "no output intent: a print file must name its CMYK condition"))
         for number, page in enumerate(pdf.pages, start=1):
@@ -59,11 +66,48 @@ def preflight(path: Path, for_print: bool, first_pages: dict[str, int] | None = 
 
 def is_print_file(path: Path) -> bool:
     """A print file has an output intent or a bleed around its trim box."""
+    require_pdf(path)
     with pikepdf.open(path) as pdf:
         if pdf.Root.get("/OutputIntents"):
             return True
         page = pdf.pages[0] if len(pdf.pages) else None
         return page is not None and "/TrimBox" in page.obj and list(page.obj.TrimBox) != list(page.obj.MediaBox)
+
+
+def require_pdf(path: Path) -> None:
+    """Raise a one-line BrochureError naming `path` unless it is a PDF that opens without a password."""
+    problem = pdf_problem(path)
+    if problem:
+        raise BrochureError(f"{path}: {problem}")
+
+
+def pdf_problem(path: Path) -> str:
+    """What keeps `path` from being read as a PDF, in the user's words; empty when it opens."""
+    try:
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            return "is a folder, not a PDF file"
+        if not stat.S_ISREG(status.st_mode):
+            return "is not a regular file (a pipe or a device?), not a PDF file"
+        if status.st_size == 0:
+            return "is empty (0 bytes): build it again"
+        with open(path, "rb") as file:
+            head = file.read(1024)
+    except FileNotFoundError:
+        return "does not exist: run `brochure build` first, or check the name"
+    except (OSError, ValueError) as error:
+        return f"cannot be read: {getattr(error, 'strerror', None) or error}"
+    if b"%PDF-" not in head:
+        return "is not a PDF file (it does not start with %PDF-)"
+    try:
+        with pikepdf.open(path):
+            pass
+    except pikepdf.PasswordError:
+        return "is protected by a password: brochure reads only PDFs that open without one"
+    except pikepdf.PdfError as error:
+        detail = (str(error).splitlines() or ["no detail"])[0].replace(f"{path}: ", "")
+        return f"is damaged and cannot be read as a PDF ({detail})"
+    return ""
 
 
 class _UnitFinder:
@@ -158,7 +202,10 @@ def _geometry(path: Path, for_print: bool, units: _UnitFinder) -> list[Finding]:
     """Text outside the page; in a print file, the bleed: backgrounds that stop short, ink where there should be none."""
     import pypdfium2 as pdfium
     findings = []
-    document = pdfium.PdfDocument(str(path))
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as error:
+        raise BrochureError(f"{path}: is damaged and cannot be drawn ({error})") from None
     try:
         for index in range(len(document)):
             page, number = document[index], index + 1

@@ -12,6 +12,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
 from ..problems import BrochureError
+from .preflight import require_pdf
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,18 @@ class Proof:
 def proof(pdf: Path, folder: Path, dpi: int = 50, sheet_dpi: int = 20, columns: int = 4,
           write_pages: bool = True) -> Proof:
     """Render every page of `pdf` into `folder`, plus `contact-sheet.png`."""
-    if not pdf.is_file():
-        raise BrochureError(f"{pdf} does not exist: run `brochure build` first")
-    folder.mkdir(parents=True, exist_ok=True)
-    document = pdfium.PdfDocument(str(pdf))
+    require_pdf(pdf)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BrochureError(f"{folder}: cannot hold the page images: {error.strerror or error}") from None
+    try:
+        document = pdfium.PdfDocument(str(pdf))
+    except pdfium.PdfiumError as error:
+        raise BrochureError(f"{pdf}: is damaged and cannot be drawn ({error})") from None
+    try:
+        if not len(document):
+            raise BrochureError(f"{pdf}: has no pages")
         written, thumbnails = [], []
         for index in range(len(document)):
             page = document[index]

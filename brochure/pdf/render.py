@@ -29,11 +29,15 @@ from ..book.plan import Plan, fill_sommaire, paginate
 from ..book.units import Unit
 from ..text.fonts import font_folders, isolate_fontconfig
 from ..edition.models import Config
+from ..limits import LAYOUT_SECONDS
 from ..problems import BrochureError
 from ..themes.theme import Theme
+from .time_limit import time_limit
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
 
 log = logging.getLogger(__name__)
+LAYOUT_ADVICE = ("it is far too costly to lay out (a very long word or table, hundreds of items?): "
+                 "simplify it, or preview it alone to find what")
 PIL.Image.MAX_IMAGE_PIXELS = MAX_PIXELS   # WeasyPrint decodes images with Pillow: no 1 GB bombs
 
 
@@ -108,6 +112,7 @@ class Renderer:
     config: Config
     theme: Theme
     variant: Variant = make_variant("screen")
+    layout_seconds: float | None = LAYOUT_SECONDS   # per unit; None: no limit
 
     def __post_init__(self):
         isolate_fontconfig(font_folders(self.config.root, TOOL_ROOT))
@@ -140,12 +145,13 @@ class Renderer:
         position = f"@page :first {{ counter-reset: page {start_page}; }}"
         if start_page % 2 == 0:
             position += " html { break-before: left; }"
-        document = self._layout(unit.html, position)
-        lost = unit.kept - _kept(document) if unit.kept else 0
-        if lost and unit.fallback:
-            log.info("%s: content did not fit in its first layout, trying its fallback", unit.name)
-            document = self._layout(unit.fallback, position)
-            lost = unit.kept - _kept(document)
+        with time_limit(self.layout_seconds, unit.name.replace("-", " ", 1) + ": layout", LAYOUT_ADVICE):
+            document = self._layout(unit.html, position)
+            lost = unit.kept - _kept(document) if unit.kept else 0
+            if lost and unit.fallback:
+                log.info("%s: content did not fit in its first layout, trying its fallback", unit.name)
+                document = self._layout(unit.fallback, position)
+                lost = unit.kept - _kept(document)
         if lost:
             raise BrochureError(f"{unit.name}: {lost} element(s) did not fit on a page and would be lost "
                                 "(a box taller than a page cannot be split here); shorten them")
