@@ -234,7 +234,7 @@ def test_a_card_in_a_subfolder_is_a_warning_naming_it(mini):
     card(mini).rename(mini / "data" / "cards" / "old" / "02-beta.md")
     status, lines = run("-C", mini, "check", "--strict")
     assert status == 1
-    assert ("data/cards/old/02-beta.md:1: file: warning: is left out: cards are read only from cards/ itself, "
+    assert ("data/cards/old/02-beta.md:1: file: warning: is left out: cards are read only from data/cards/ itself, "
             "not from its subfolders: move it up, or out of the cards folder") in lines
 
 
@@ -350,7 +350,8 @@ def test_a_unit_over_its_layout_time_is_named_and_the_timer_is_put_back(mini):
     with pytest.raises(BrochureError) as raised:
         render_book([card_unit(edition, edition.cards[2], renderer.theme)], renderer)
     assert str(raised.value) == ("card 03: layout took more than 0.001 s: it is far too costly to lay out (a very "
-                                 "long word or table, hundreds of items?): simplify it, or preview it alone to find what")
+                                 "long word or table, hundreds of items?): simplify it, or preview it alone to "
+                                 "find what")
     assert signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 

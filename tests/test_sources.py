@@ -46,8 +46,8 @@ def test_not_utf8_is_reported_with_its_line(tmp_path):
 
 
 def test_yaml_1_2_numbers_and_booleans(tmp_path):
-    source, problems = read_yaml(write(tmp_path, "a: 010\nb: 0o10\nc: 1_000\nd: yes\ne: true\nf: 1.50\ng: 12:30\nh: ~\n",
-                                       "values.yml"))
+    text = "a: 010\nb: 0o10\nc: 1_000\nd: yes\ne: true\nf: 1.50\ng: 12:30\nh: ~\n"
+    source, problems = read_yaml(write(tmp_path, text, "values.yml"))
     assert problems == []
     assert source.data == {"a": 10, "b": 8, "c": "1_000", "d": "yes", "e": True, "f": 1.5, "g": "12:30", "h": None}
     assert source.written == {("a",): "010", ("b",): "0o10", ("f",): "1.50"}

@@ -6,12 +6,12 @@ of every file is collected, so that one run lists them all.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from pathlib import Path
 
 from .. import TOOL_ROOT
 from .config import load_config
+from .listing import card_files
 from ..limits import MAX_AUTHORS, MAX_FURTHER_READING, MAX_KEY_FIGURES, MAX_QUESTIONS, MAX_TESTIMONIALS, MAX_TUTORS
 from ..text.fonts import font_folders, printable
 from ..text.markup import FIGURE_OPTIONS, FOOTNOTE_REF, figure_options, footnote_problems, footnotes
@@ -31,8 +31,6 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".svg", ".gif", ".webp")
 MISSING = "missing"
 NO_PHOTO = "none"
-CARD_SUFFIX = ".md"
-LOOKS_LIKE_CARD = (".md.txt", ".markdown", ".mdown", ".mkd", ".md")   # compared in lower case, longest first
 
 
 def load_edition(root: Path, partial: bool = False) -> tuple[Edition | None, list[Problem]]:
@@ -45,7 +43,7 @@ def load_edition(root: Path, partial: bool = False) -> tuple[Edition | None, lis
     config, problems = load_config(root)
     if config is None:
         return None, problems
-    paths, listing_problems = card_files(config.cards_dir)
+    paths, listing_problems = card_files(config.cards_dir, config.root)
     problems += listing_problems
     cards = []
     for path in paths:
@@ -78,48 +76,6 @@ def _broken(path: Path, card: Card | None, problems: list[Problem]) -> Broken:
     if card is None:
         return Broken(path, own)
     return Broken(path, own, card.section if card.section.id else None, card.number, card.title)
-
-
-def card_files(folder: Path) -> tuple[list[Path], list[Problem]]:
-    """The card files of the cards folder (`*.md`), sorted; a problem for every card file that would be left out."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError as error:
-        return [], [Problem(folder, 1, "cards", f"cannot be read: {error.strerror or error}")]
-    paths, problems = [], []
-    for entry in entries:
-        path = Path(entry.path)
-        if entry.name.startswith("."):
-            continue                                  # hidden: editors' tools keep their own files there
-        if entry.name.endswith(CARD_SUFFIX):
-            paths.append(path)                        # a folder or a pipe named so is reported when read
-        elif _looks_like_card(entry.name):
-            problems.append(Problem(path, 1, "file", f"is not read: a card's file name ends in '{CARD_SUFFIX}' "
-                                    f"(lower case): rename it {_card_name(entry.name)}"))
-        elif entry.is_dir(follow_symlinks=False):
-            problems += [Problem(inner, 1, "file", f"is left out: cards are read only from {folder.name}/ itself, "
-                                 "not from its subfolders: move it up, or out of the cards folder", WARNING)
-                         for inner in _cards_below(path)]
-    return paths, problems
-
-
-def _looks_like_card(name: str) -> bool:
-    return name.lower().endswith(LOOKS_LIKE_CARD)
-
-
-def _card_name(name: str) -> str:
-    lower = name.lower()
-    suffix = next(suffix for suffix in LOOKS_LIKE_CARD if lower.endswith(suffix))
-    return name[: -len(suffix)] + CARD_SUFFIX
-
-
-def _cards_below(folder: Path) -> list[Path]:
-    """Card-like files anywhere under `folder` (links to folders not followed)."""
-    found = []
-    for parent, folders, files in os.walk(folder):
-        folders[:] = sorted(name for name in folders if not name.startswith("."))
-        found += [Path(parent, name) for name in sorted(files) if not name.startswith(".") and _looks_like_card(name)]
-    return found
 
 
 def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:

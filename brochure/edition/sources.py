@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -112,12 +113,12 @@ def read_file(path: Path, inside: Path | None = None, limit: int = MAX_FILE_BYTE
         if _not_a_file(status.st_mode):   # replaced between the two looks
             return None, f"is {_not_a_file(status.st_mode)}, not a file: only plain text files are read"
         try:
-            raw = file.read(limit + 1)
+            raw = file.read(limit + 1) if status.st_size <= limit else b""
         except OSError as error:
             return None, _os_problem(error)
     if len(raw) > limit or status.st_size > limit:
-        return None, (f"is {_size(max(len(raw), status.st_size))}, more than brochure reads in one file "
-                      f"({_size(limit)}): is it really text? Split it, or move pictures into image files")
+        return None, (f"is {_megabytes(max(len(raw), status.st_size))}, more than brochure reads in one file "
+                      f"({limit / 1_000_000:g} MB): is it really text? Split it, or move pictures into image files")
     return raw, ""
 
 
@@ -160,8 +161,8 @@ def _os_problem(error: Exception) -> str:
     return f"cannot be read: {getattr(error, 'strerror', None) or error}"
 
 
-def _size(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size} bytes"
+def _megabytes(size: int) -> str:
+    return f"{math.ceil(size / 100_000) / 10:.1f} MB"    # rounded up: never "1.0 MB, more than 1 MB"
 
 
 def _parse_yaml(path: Path, text: str, first_line: int) -> tuple[Any, dict, dict, list[Problem]]:
