@@ -243,8 +243,16 @@ def test_a_card_in_a_subfolder_is_a_warning_naming_it(mini):
 def test_a_nul_in_a_path_from_brochure_yml_is_a_message(mini):
     edit(mini / "brochure.yml", "editorial: data/editorial.md", 'editorial: "data/edi\\0torial.md"')
     assert check_errors(mini) == (1, [
-        "brochure.yml:23: editorial: 'data/edi\\x00torial.md' holds a control character, impossible in a file name: "
-        "retype the path", NOTHING_BUILT])
+        "brochure.yml:23: editorial: contains a NUL character (U+0000), written as an escape in quotes: remove it",
+        NOTHING_BUILT])
+
+
+def test_a_nul_escape_in_a_card_value_is_named_at_its_line_not_a_crash(mini):
+    edit(card(mini), "    email: anne.alpha@administrateur-inet.org\n",
+         '    email: anne.alpha@administrateur-inet.org\n    photo: "portrait\\0.jpg"\n')
+    assert check_errors(mini) == (1, [
+        "data/cards/02-beta.md:9: authors[1].photo: contains a NUL character (U+0000), written as an escape in "
+        "quotes: remove it", NOTHING_BUILT])
 
 
 def test_a_path_too_long_for_the_system_is_a_message(mini):

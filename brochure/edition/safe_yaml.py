@@ -25,6 +25,8 @@ CONTROL_NAMES = {
     0x0C: "a form feed (U+000C), which Word writes for a page break",
 }
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # tab and line feed are white space
+
 
 class Refused(Exception):
     """Something valid in YAML that brochure files do not accept, at a place in the text."""
@@ -41,10 +43,26 @@ def control_characters(text: str) -> list[tuple[int, str]]:
     for offset, line in enumerate(text.split("\n")):
         match = yaml.reader.Reader.NON_PRINTABLE.search(line)
         if match:
-            code = ord(match.group())
-            name = CONTROL_NAMES.get(code, f"an invisible control character (U+{code:04X})")
-            found.append((offset, f"contains {name}: delete it (with a space instead if two words meet there)"))
+            found.append((offset, f"contains {character_name(match.group())}: delete it (with a space instead "
+                                  "if two words meet there)"))
     return found
+
+
+def character_name(char: str) -> str:
+    """A control character in an editor's words: "a NUL character (U+0000)"."""
+    return CONTROL_NAMES.get(ord(char), f"an invisible control character (U+{ord(char):04X})")
+
+
+def escaped_controls(data, keys: tuple = ()) -> list[tuple[tuple, str]]:
+    """(keys, character) for every text value holding a control character (written as an escape: "\\0")."""
+    if isinstance(data, str):
+        found = CONTROL.search(data)
+        return [(keys, found.group())] if found else []
+    if isinstance(data, dict):
+        return [hit for key, value in data.items() for hit in escaped_controls(value, keys + (key,))]
+    if isinstance(data, list):
+        return [hit for index, value in enumerate(data) for hit in escaped_controls(value, keys + (index,))]
+    return []
 
 
 class _Loader(yaml.SafeLoader):

@@ -18,7 +18,8 @@ import yaml
 
 from ..limits import MAX_FILE_BYTES
 from ..problems import Problem
-from .safe_yaml import NUMBER_TAGS, Refused, compose, construct, control_characters
+from .safe_yaml import (NUMBER_TAGS, Refused, character_name, compose, construct, control_characters,
+                        escaped_controls)
 
 Keys = tuple  # a path into the data: ("authors", 0, "email")
 
@@ -181,6 +182,8 @@ def _parse_yaml(path: Path, text: str, first_line: int) -> tuple[Any, dict, dict
         duplicates: list[Problem] = []
         _collect_lines(node, (), line_of, lines, written, duplicates, path)
         data = construct(node)
+        problems = [Problem(path, lines.get(keys, first_line), dotted(keys), f"contains {character_name(char)}, "
+                            "written as an escape in quotes: remove it") for keys, char in escaped_controls(data)]
     except Refused as error:
         return None, {}, {}, [Problem(path, line_of(error.mark), "yaml", error.message)]
     except yaml.MarkedYAMLError as error:
@@ -192,7 +195,7 @@ def _parse_yaml(path: Path, text: str, first_line: int) -> tuple[Any, dict, dict
                                       f"{message} (check indentation, quotes and colons)")]
     except yaml.YAMLError as error:
         return None, {}, {}, [Problem(path, first_line, "yaml", str(error).splitlines()[0])]
-    return data, lines, written, duplicates
+    return data, lines, written, duplicates + problems
 
 
 def _collect_lines(node, keys: Keys, line_of, lines: dict, written: dict, duplicates: list, path: Path) -> None:
