@@ -170,6 +170,13 @@ def test_a_named_pipe_as_the_editorial_is_refused_without_waiting(mini):
         NOTHING_BUILT])
 
 
+def test_a_named_pipe_as_brochure_yml_is_refused_without_waiting(mini):
+    (mini / "brochure.yml").unlink()
+    os.mkfifo(mini / "brochure.yml")
+    assert run_in_subprocess("-C", mini, "check") == (1, [
+        "brochure.yml:1: file: is a named pipe, not a file: only plain text files are read", NOTHING_BUILT])
+
+
 def test_a_card_linked_to_dev_zero_is_refused_without_reading_it(mini):
     card(mini, "04-zero.md").symlink_to("/dev/zero")
     status, lines = run_in_subprocess("-C", mini, "check")
