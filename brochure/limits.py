@@ -16,6 +16,7 @@ MAX_KEY_FIGURES = 40           # per card
 MAX_TESTIMONIALS = 12          # per card
 MAX_QUESTIONS = 30             # per testimonial
 MAX_FURTHER_READING = 40       # per card
+MAX_MEMBERS = 500              # per promotion, in brochure.yml
 
 LAYOUT_SECONDS = 120.0         # wall-clock time to lay out one unit (a card, the sommaire...)
 

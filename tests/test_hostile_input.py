@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from brochure.cli import main
 from brochure.edition.content import load_edition
-from brochure.limits import MAX_AUTHORS, MAX_FURTHER_READING, MAX_KEY_FIGURES, MAX_TESTIMONIALS
+from brochure.limits import MAX_AUTHORS, MAX_FURTHER_READING, MAX_KEY_FIGURES, MAX_MEMBERS, MAX_TESTIMONIALS
 from brochure.pdf.time_limit import time_limit
 from brochure.problems import ERROR, BrochureError
 
@@ -298,6 +298,14 @@ def test_a_list_over_its_cap_names_the_file_line_count_and_limit(mini, key, item
     assert check_errors(mini) == (1, [
         f"data/cards/04-many.md:{line}: {key}: lists {limit + 1} {noun}, more than brochure lays out ({limit}): "
         f"keep at most {limit}", NOTHING_BUILT])
+
+
+def test_a_promotion_over_its_cap_names_the_line_count_and_limit(mini):
+    members = "".join(f"      - NOM{i} Prénom\n" for i in range(MAX_MEMBERS + 1))
+    edit(mini / "brochure.yml", "    members: [ZOLA Émile, DURAND Marie, ÉMERY Paul]\n", "    members:\n" + members)
+    assert check_errors(mini) == (1, [
+        f"brochure.yml:28: promotions[1].members: lists {MAX_MEMBERS + 1} members, more than brochure lays out "
+        f"({MAX_MEMBERS}): keep at most {MAX_MEMBERS}", NOTHING_BUILT])
 
 
 # --- Commands on bad PDFs ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from ..limits import MAX_MEMBERS
 from .models import Colour, Config, Credit, Promotion, Section
 from ..problems import Problem
 from .schema import Checker
@@ -133,14 +134,16 @@ def _promotion(check: Checker, item, keys) -> Promotion | None:
     data = check.record(item, keys, {"name", "members"}, {"corps"})
     if data is None:
         return None
-    members = []
-    for index, member in enumerate(check.items(data, "members", keys)):
+
+    def name(member, member_keys) -> str | None:
         if not isinstance(member, str) or not member.strip():
-            check.error(keys + ("members", index), "must be a name, « NOM Prénom »")
-            continue
+            check.error(member_keys, "must be a name, « NOM Prénom »")
+            return None
         if not member.split()[0].isupper():
-            check.error(keys + ("members", index), f"'{member}' must start with the surname in capitals: « NOM Prénom »")
-        members.append(" ".join(member.split()))
+            check.error(member_keys, f"'{member}' must start with the surname in capitals: « NOM Prénom »")
+        return " ".join(member.split())
+
+    members = check.each(data, "members", keys, name, limit=MAX_MEMBERS, noun="members")
     return Promotion(check.text(data, "name", keys, True) or "", check.text(data, "corps", keys) or "",
                      tuple(sorted(members, key=sort_key)))
 
