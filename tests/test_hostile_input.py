@@ -107,12 +107,13 @@ def test_a_superscript_number_is_an_error_not_a_crash(mini):
         "data/cards/02-beta.md:2: number: '²' must be a whole number from 1 to 99, in digits 0 to 9", NOTHING_BUILT])
 
 
-def test_numbers_and_yes_are_kept_as_written_in_text_fields(mini):
+def test_numbers_dates_and_yes_are_kept_as_written_in_text_fields(mini):
     edit(card(mini), 'value: "1039"', "value: 1.50")
     edit(card(mini), "collectivity: Région Bêta", "collectivity: Yes")
+    edit(card(mini), "title: Deuxième titre de carte", "title: 2021-02-01")
     edition, _ = load_edition(mini)
     beta = edition.cards[1]
-    assert (beta.key_figures[0].value, beta.collectivity) == ("1.50", "Yes")
+    assert (beta.key_figures[0].value, beta.collectivity, beta.title) == ("1.50", "Yes", "2021-02-01")
 
 
 def test_an_impossible_date_gets_the_date_message(mini):

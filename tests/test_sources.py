@@ -46,11 +46,12 @@ def test_not_utf8_is_reported_with_its_line(tmp_path):
 
 
 def test_yaml_1_2_numbers_and_booleans(tmp_path):
-    text = "a: 010\nb: 0o10\nc: 1_000\nd: yes\ne: true\nf: 1.50\ng: 12:30\nh: ~\n"
+    text = "a: 010\nb: 0o10\nc: 1_000\nd: yes\ne: true\nf: 1.50\ng: 12:30\nh: ~\ni: 2021-02-30\n"
     source, problems = read_yaml(write(tmp_path, text, "values.yml"))
     assert problems == []
-    assert source.data == {"a": 10, "b": 8, "c": "1_000", "d": "yes", "e": True, "f": 1.5, "g": "12:30", "h": None}
-    assert source.written == {("a",): "010", ("b",): "0o10", ("f",): "1.50"}
+    assert source.data == {"a": 10, "b": 8, "c": "1_000", "d": "yes", "e": True, "f": 1.5, "g": "12:30", "h": None,
+                           "i": "2021-02-30"}
+    assert source.written == {("a",): "010", ("b",): "0o10", ("f",): "1.50", ("i",): "2021-02-30"}
 
 
 def test_a_line_separator_inside_a_value_does_not_shift_the_lines_after_it(tmp_path):

@@ -17,7 +17,7 @@ from ..limits import MAX_YAML_DEPTH
 
 YAML_TAG = "tag:yaml.org,2002:"
 BOOL, INT, FLOAT = YAML_TAG + "bool", YAML_TAG + "int", YAML_TAG + "float"
-NUMBER_TAGS = (INT, FLOAT)
+WRITTEN_TAGS = (INT, FLOAT, YAML_TAG + "timestamp")   # values a text field takes as written
 DROPPED_RESOLVERS = {BOOL, INT, FLOAT, YAML_TAG + "merge", YAML_TAG + "value", YAML_TAG + "yaml"}
 CONTROL_NAMES = {
     0x00: "a NUL character (U+0000)",

@@ -52,11 +52,11 @@ class Checker:
         value = data.get(key)
         if value is None:
             return default
+        if not isinstance(value, str):   # a number or a date: as the editor wrote it ("1.50", not 1.5)
+            value = self.source.written.get(keys + (key,), value)
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error(keys + (key,), f"must be text, not {_kind(value)}")
             return default
-        if not isinstance(value, str):   # a number: as the editor wrote it ("1.50", not 1.5)
-            value = self.source.written.get(keys + (key,), value)
         value = str(value).strip()
         if not value:
             if required:

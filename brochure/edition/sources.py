@@ -18,7 +18,7 @@ import yaml
 
 from ..limits import MAX_FILE_BYTES
 from ..problems import Problem
-from .safe_yaml import (NUMBER_TAGS, Refused, character_name, compose, construct, control_characters,
+from .safe_yaml import (WRITTEN_TAGS, Refused, character_name, compose, construct, control_characters,
                         escaped_controls)
 
 Keys = tuple  # a path into the data: ("authors", 0, "email")
@@ -34,7 +34,7 @@ class Source:
     body: str = ""
     body_line: int = 1
     text: str = field(default="", repr=False)  # the whole file, for checks on raw characters
-    written: dict = field(default_factory=dict, repr=False)  # Keys -> a number as written ("010", "1.50")
+    written: dict = field(default_factory=dict, repr=False)  # Keys -> a number or date as written: "1.50"
 
     def line(self, *keys) -> int:
         """The line of the deepest known key on the path `keys` (1 for the file itself)."""
@@ -201,7 +201,7 @@ def _parse_yaml(path: Path, text: str, first_line: int) -> tuple[Any, dict, dict
 def _collect_lines(node, keys: Keys, line_of, lines: dict, written: dict, duplicates: list, path: Path) -> None:
     """Walk the node tree (a tree indeed: aliases are refused, and its depth is bounded)."""
     lines.setdefault(keys, line_of(node.start_mark))
-    if isinstance(node, yaml.ScalarNode) and node.style is None and node.tag in NUMBER_TAGS:
+    if isinstance(node, yaml.ScalarNode) and node.style is None and node.tag in WRITTEN_TAGS:
         written[keys] = node.value
     if isinstance(node, yaml.MappingNode):
         seen = set()
