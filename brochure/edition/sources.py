@@ -96,7 +96,7 @@ def read_file(path: Path, inside: Path | None = None, limit: int = MAX_FILE_BYTE
     read). With `inside`, the file, once its links are followed, must be in
     that folder, and is then opened without following links again.
     """
-    target, flags = path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    target, flags = path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if inside is not None:
         target, problem = real_path_inside(path, inside)
         if target is None:
