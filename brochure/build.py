@@ -11,20 +11,26 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .edition.content import load_card, load_edition
 from .book.builder import Builder, Options
-from .book.units import card_unit
-from .edition.models import Card, Edition
-from .output import write_atomically
+from .book.sandbox import compile_problems
+from .book.units import book_units, card_unit, environment
+from .edition.config import CONFIG_NAME, load_config
+from .edition.content import load_card, load_edition
+from .edition.models import Card, Config, Edition
+from .edition.sources import read_yaml
+from .output import check_pdf_target, write_atomically
 from .pdf.render import Renderer, pdf_bytes, render_book
 from .pdf.preflight import Finding, is_print_file, preflight
 from .problems import ERROR, WARNING, BrochureError, ContentError, Problem
-from .themes.theme import load_theme
+from .themes.theme import Theme, load_theme
 from .pdf.variants import Variant, make_variant
 
 log = logging.getLogger(__name__)
 BUILD_DIR = "build"
-PAGES_FILE = "pages.json"   # where the last build put each unit, for previews
+PAGES_FILE = "pages.json"   # where each unit of the last books built started, for previews and the preflight
+PREVIEW_DIR = "preview"     # previews have their own folder: they never replace a book
+MAX_BOOKS = 20              # books remembered in pages.json
+MAX_PAGES_FILE = 1_000_000  # bytes: a larger pages.json is not ours
 
 
 @dataclass(frozen=True)
@@ -38,13 +44,12 @@ class Result:
     errors: tuple[Problem, ...] = ()              # a draft's: the files printed as problem pages
 
 
-def check(root: Path, strict: bool = False) -> tuple[Edition, list[Problem]]:
-    """Read and check everything; raise ContentError listing every problem if there is an error."""
-    edition, problems = load_edition(root)
-    errors = [p for p in problems if p.severity == ERROR or strict]
-    if edition is None or errors:
-        raise ContentError(problems if strict else errors, root.resolve())
-    return edition, [p for p in problems if p.severity == WARNING]
+def check(root: Path, strict: bool = False, theme: str | None = None) -> tuple[Edition, list[Problem]]:
+    """Read and check everything, the theme and its templates too; raise ContentError listing every problem."""
+    edition, warnings = _content(root, strict)
+    chosen = _theme(edition.config, theme)
+    book_units(edition, chosen)   # a template that fails on this edition's values fails here, not in the build
+    return edition, warnings
 
 
 def build(root: Path, theme: str | None = None, output: Path | None = None, strict: bool = False,
@@ -57,16 +62,22 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     `progress(done, total)` is told of every unit laid out.
     """
     began = time.perf_counter()
+    config, _ = load_config(root)
+    if config is not None:   # else the builder reports every problem of the edition
+        chosen = make_variant(variant or config.variant, accessible, archival)
+        target = output or book_target(config, chosen)
+        _theme(config, theme)
+        check_pdf_target(target, sources(config))
     if strict:
-        check(root, strict=True)
+        check(root, strict=True, theme=theme)
     builder = Builder(root, Options(theme, variant, accessible, archival, draft))
     generation = builder.refresh(progress)
     edition, renderer = generation.edition, builder.renderer
     log.info("writing %s", output or edition.config.output)
     book = generation.book()
-    target = output or edition.config.root / BUILD_DIR / output_name(edition.config.output, renderer.variant)
+    target = output or book_target(edition.config, renderer.variant)
     write_atomically(target, pdf_bytes(book, renderer))
-    _remember_pages(edition, book.first_pages)
+    remember_pages(edition, BookKey(renderer.theme.name, renderer.variant.name, target), book.first_pages)
     warnings = [p for p in generation.problems if p.severity == WARNING]
     findings = None
     if renderer.variant.name == "print":
@@ -77,14 +88,14 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
 
 def check_pdf(root: Path, pdf: Path | None = None) -> tuple[Path, list[Finding]]:
     """The preflight of a built PDF (by default the print build if there is one, else the screen one)."""
-    edition, warnings = check(root)
+    edition, warnings = _content(root)
     build_dir = edition.config.root / BUILD_DIR
     if pdf is None:
         candidates = [build_dir / output_name(edition.config.output, make_variant(name)) for name in ("print", "screen")]
         pdf = next((path for path in candidates if path.is_file()), None)
         if pdf is None:
             raise BrochureError(f"no PDF in {build_dir}: run `brochure build` first, or name the PDF to check")
-    return pdf, preflight(pdf, is_print_file(pdf), _remembered_pages(edition), missing_by_unit(edition, warnings))
+    return pdf, preflight(pdf, is_print_file(pdf), remembered_pages(edition, pdf), missing_by_unit(edition, warnings))
 
 
 def missing_by_unit(edition: Edition, warnings: list[Problem]) -> dict[str, int]:
@@ -99,21 +110,24 @@ def missing_by_unit(edition: Edition, warnings: list[Problem]) -> dict[str, int]
 
 def preview(root: Path, reference: str, theme: str | None = None, strict: bool = False,
             variant: str | None = None) -> Result:
-    """Build one card alone, as it looks in the book, into build/preview-<card>.pdf.
+    """Build one card alone, as it looks in the book, into build/preview/preview-<card>.pdf.
 
     Errors in other files do not stop it: they come back as warnings, so one broken card blocks no one.
+    Previews have a folder of their own: whatever `output:` says, a preview never replaces a book.
     """
     began = time.perf_counter()
     edition, problems = load_edition(root, partial=True)
     if edition is None:
         raise ContentError([p for p in problems if p.severity == ERROR], root.resolve())
     card = _previewed_card(edition, reference, strict)
-    renderer = Renderer(edition.config, load_theme(theme or edition.config.theme, edition.config.root),
-                        make_variant(variant or edition.config.variant))
+    chosen_theme = _theme(edition.config, theme)
+    chosen = make_variant(variant or edition.config.variant)
+    target = edition.config.root / BUILD_DIR / PREVIEW_DIR / f"preview-{card.id}.pdf"
+    check_pdf_target(target, sources(edition.config))
+    renderer = Renderer(edition.config, chosen_theme, chosen)
     unit = card_unit(edition, card, renderer.theme)
-    start = _remembered_pages(edition).get(unit.name, 1)
-    book = render_book([unit], renderer, start_page=start)
-    target = edition.config.root / BUILD_DIR / f"preview-{card.id}.pdf"
+    pages = remembered_pages(edition, book_target(edition.config, chosen), chosen_theme.name, chosen.name)
+    book = render_book([unit], renderer, start_page=pages.get(unit.name, 1))
     write_atomically(target, pdf_bytes(book, renderer))
     shown = tuple(p if p.path == card.path else replace(p, severity=WARNING)
                   for p in problems if p.path == card.path or p.severity == ERROR)
@@ -139,6 +153,42 @@ def _previewed_card(edition: Edition, reference: str, strict: bool) -> Card:
     return card
 
 
+def book_target(config: Config, variant: Variant) -> Path:
+    """Where the book goes unless `-o` says otherwise: build/<output from brochure.yml>."""
+    return config.root / BUILD_DIR / output_name(config.output, variant)
+
+
+def sources(config: Config) -> list[Path]:
+    """The edition's own files (brochure.yml, every file in the cards folder, the free pages): no output replaces them."""
+    cards = [path for path in config.cards_dir.iterdir() if path.is_file()] if config.cards_dir.is_dir() else []
+    return [config.root / CONFIG_NAME, *cards, *(page for page in (config.editorial, config.back_page) if page)]
+
+
+def _content(root: Path, strict: bool = False) -> tuple[Edition, list[Problem]]:
+    """The edition's files read and checked; ContentError listing every problem if there is an error."""
+    edition, problems = load_edition(root)
+    errors = [p for p in problems if p.severity == ERROR or strict]
+    if edition is None or errors:
+        raise ContentError(problems if strict else errors, root.resolve())
+    return edition, [p for p in problems if p.severity == WARNING]
+
+
+def _theme(config: Config, option: str | None) -> Theme:
+    """The theme named by --theme, else by brochure.yml (a bad name there is reported at its line),
+    with every template of the edition compiled."""
+    root = config.root
+    if option is not None:
+        theme = load_theme(option, root, origin="--theme")
+    else:
+        source, _ = read_yaml(root / CONFIG_NAME)
+        line = source.line("theme") if source is not None else 1
+        theme = load_theme(config.theme, root, origin=f"{CONFIG_NAME}:{line}: theme")
+    problems = compile_problems(theme, root, environment(theme))
+    if problems:
+        raise ContentError(problems, root)
+    return theme
+
+
 def output_name(name: str, variant: Variant) -> str:
     """The file a variant is written to: the print variant beside the screen one, not over it."""
     return name if variant.name == "screen" else name.removesuffix(".pdf") + f"-{variant.name}.pdf"
@@ -156,13 +206,57 @@ def find_card(edition: Edition, reference: str) -> Card:
     raise BrochureError(f"no card '{reference}' in this edition (cards: {numbers})")
 
 
-def _remember_pages(edition: Edition, first_pages: dict) -> None:
+@dataclass(frozen=True)
+class BookKey:
+    """Which book a list of first pages belongs to: no preview or preflight reads another book's pages."""
+
+    theme: str
+    variant: str
+    output: Path
+
+
+def remember_pages(edition: Edition, book: BookKey, first_pages: dict) -> None:
+    """Keep where each unit of this book starts, beside the other books' (a failure only costs previews)."""
     path = edition.config.root / BUILD_DIR / PAGES_FILE
-    write_atomically(path, json.dumps(first_pages, indent=1, sort_keys=True).encode())
-
-
-def _remembered_pages(edition: Edition) -> dict:
+    books = _pages_file(path)
+    key = _key(edition, book.output)
+    books.pop(key, None)
+    books[key] = {"theme": book.theme, "variant": book.variant, "pages": first_pages}
+    kept = dict(list(books.items())[-MAX_BOOKS:])
     try:
-        return json.loads((edition.config.root / BUILD_DIR / PAGES_FILE).read_text())
-    except (OSError, ValueError):
+        write_atomically(path, json.dumps({"books": kept}, indent=1).encode())
+    except BrochureError as error:
+        log.warning("%s (previews will start on page 1)", error)
+
+
+def remembered_pages(edition: Edition, output: Path, theme: str | None = None, variant: str | None = None) -> dict:
+    """The first pages of the book last written to `output` (with this theme and variant, if given), else {}."""
+    entry = _pages_file(edition.config.root / BUILD_DIR / PAGES_FILE).get(_key(edition, output))
+    if entry is None or theme not in (None, entry["theme"]) or variant not in (None, entry["variant"]):
         return {}
+    return entry["pages"]
+
+
+def _key(edition: Edition, output: Path) -> str:
+    resolved, root = output.resolve(), edition.config.root.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
+
+
+def _pages_file(path: Path) -> dict:
+    """build/pages.json -> {output: {theme, variant, pages}}; a file that is not ours (or is broken) counts as none."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_PAGES_FILE:
+            return {}
+        books = json.loads(path.read_bytes()).get("books")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return {}
+    if not isinstance(books, dict):
+        return {}
+    return {key: entry for key, entry in books.items() if _is_entry(entry)}
+
+
+def _is_entry(entry) -> bool:
+    return (isinstance(entry, dict) and isinstance(entry.get("theme"), str) and isinstance(entry.get("variant"), str)
+            and isinstance(entry.get("pages"), dict)
+            and all(isinstance(page, int) and not isinstance(page, bool) and 0 < page < 100_000
+                    for page in entry["pages"].values()))

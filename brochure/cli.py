@@ -62,7 +62,7 @@ def main(ctx: click.Context, project: Path, verbose: int, quiet: bool) -> None:
     Run it in an edition folder (brochure.yml + data/):
       brochure check             check every file, list every problem
       brochure build             write the whole book to build/
-      brochure preview 01        write card 01 alone to build/preview-01.pdf
+      brochure preview 01        write card 01 alone to build/preview/preview-01.pdf
       brochure proof             page images and a contact sheet of the book
       brochure serve             live preview in the browser, rebuilt as you save
 
@@ -119,7 +119,7 @@ def build(context: Context, theme: str | None, variant: str | None, accessible: 
 @click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
 @pass_context
 def preview(context: Context, card: str, theme: str | None, variant: str | None, strict: bool) -> None:
-    """Write one card alone, exactly as in the book, to build/preview-<card>.pdf.
+    """Write one card alone, exactly as in the book, to build/preview/preview-<card>.pdf.
 
     CARD is the card's number (01 or 1) or its file (data/cards/01-creteil.md).
 
@@ -228,7 +228,7 @@ def proof(context: Context, pdf: Path | None, dpi: int, sheet_dpi: int, spreads:
     \b
     Examples:
       brochure proof
-      brochure proof --dpi 100 build/preview-01.pdf
+      brochure proof --dpi 100 build/preview/preview-01.pdf
     """
     from .pdf.proof import proof as run_proof
 

@@ -46,7 +46,7 @@ def test_build_and_preview_say_where_how_many_pages_and_how_long(mini, tmp_path)
     assert (tmp_path / "out.pdf").is_file()
     result = run("-C", mini, "preview", "3")
     assert result.exit_code == 0, result.output
-    assert "preview-03.pdf" in result.output and (mini / "build" / "preview-03.pdf").is_file()
+    assert "preview-03.pdf" in result.output and (mini / "build" / "preview" / "preview-03.pdf").is_file()
 
 
 def test_unknown_card_theme_and_folder_are_clear_errors(mini, tmp_path):

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from itertools import groupby
+from pathlib import Path
 from typing import Callable
 
 import jinja2
+from jinja2.sandbox import SecurityError
 from markupsafe import escape
 
 from ..text.markup import footnotes, inline_html, markdown_html, plain
-from ..edition.models import Broken, Card, Edition, Section, Tutor
-from ..problems import BrochureError
-from ..themes.theme import Theme, ThemeLoader
+from ..edition.models import Broken, Card, Edition, Page, Section, Tutor
+from ..problems import BrochureError, ContentError
+from ..themes.theme import Theme
+from .sandbox import sandbox, template_problem
+from .views import edition_view, page_view
 
 CORPS_LABELS = {"administrateur": "Administrateur territorial", "conservateur": "Conservateur de bibliothèques",
                 "ingenieur": "Ingénieur en chef territorial"}
@@ -41,13 +45,65 @@ class Unit:
         return self.html.count(" data-keep")
 
 
+CONTEXT_NAMES = ("edition", "config", "unit_name", "unit_kind", "section", "card", "cards", "page", "pages",
+                 "side_column_fits", "file", "problems", "number", "card_title")   # every variable a template may receive
+
+
 def environment(theme: Theme) -> jinja2.Environment:
-    env = jinja2.Environment(loader=ThemeLoader(theme), autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(footnotes=footnotes, md=markdown_html, mdi=inline_html, typo=plain, initials=initials, member_parts=member_parts,
-                       number=lambda n: f"{n:02d}", corps=lambda c: CORPS_LABELS.get(c or "", ""))
-    env.globals.update(tutor_heading=tutor_heading, figure_groups=figure_groups)
-    return env
+    """The sandbox the theme's templates run in, with brochure's filters and functions."""
+    filters = dict(footnotes=footnotes, md=_markdown(theme.roots[0]), mdi=inline_html, typo=plain, initials=initials,
+                   member_parts=member_parts, number=lambda n: f"{n:02d}", corps=lambda c: CORPS_LABELS.get(c or "", ""))
+    return sandbox(theme, CONTEXT_NAMES, filters, dict(tutor_heading=tutor_heading, figure_groups=figure_groups))
+
+
+class Templates:
+    """The theme's templates, rendering units of one edition from its views (never from its models)."""
+
+    def __init__(self, edition: Edition, theme: Theme):
+        self.edition, self.view, self.env = edition, edition_view(edition), environment(theme)
+        self.cards = dict(zip(edition.cards, self.view.cards))
+
+    def unit(self, kind: str, name: str, title: str, section: Section | None = None, card: Card | None = None,
+             **context) -> Unit:
+        values = dict(edition=self.view, config=self.view.config, unit_name=name, unit_kind=kind, **context)
+        values.update({key: self._view(value) for key, value in values.items()})
+        if section is not None:
+            values["section"] = section
+        if card is not None:
+            values["card"] = self.cards[card]
+        return Unit(kind, name, title, self._render(f"{kind}.html", values), section, card)
+
+    def has(self, template: str) -> bool:
+        """Whether the theme has this template (one that cannot be read counts: rendering it says why)."""
+        try:
+            self.env.loader.get_source(self.env, template)
+        except jinja2.TemplateNotFound:
+            return False
+        except jinja2.TemplateError:
+            pass
+        return True
+
+    def _view(self, value):
+        if isinstance(value, Card):
+            return self.cards[value]
+        if isinstance(value, tuple) and value and isinstance(value[0], Card):
+            return tuple(self.cards[card] for card in value)
+        if isinstance(value, Page):
+            return page_view(value, self.edition.config.root)
+        return value
+
+    def _render(self, template: str, values: dict) -> str:
+        try:
+            return self.env.get_template(template).render(values)
+        except BrochureError:
+            raise
+        except Exception as error:  # a template is data from the edition: any failure is the template's
+            problem = template_problem(error, self.env)
+            if problem is not None:
+                raise ContentError([problem], self.edition.config.root) from None
+            if isinstance(error, jinja2.TemplateNotFound):
+                raise BrochureError(error.message or f"template '{template}' not found") from None
+            raise
 
 
 def book_units(edition: Edition, theme: Theme, pages: dict[str, int] | None = None,
@@ -56,43 +112,41 @@ def book_units(edition: Edition, theme: Theme, pages: dict[str, int] | None = No
 
     `card_unit_of(card)` may give a card's unit from a cache (the Builder's); by default it is made here.
     """
-    env = environment(theme)
-    card_unit_of = card_unit_of or (lambda card: card_unit(edition, card, theme, env))
+    templates = Templates(edition, theme)
+    card_unit_of = card_unit_of or (lambda card: card_unit(edition, card, theme, templates))
     config = edition.config
-    units = [_unit(env, edition, "cover", "cover", config.title)]
+    units = [templates.unit("cover", "cover", config.title)]
     if edition.editorial:
-        units.append(_unit(env, edition, "editorial", "editorial", "Éditorial", page=edition.editorial))
-    units.append(sommaire_unit(edition, theme, pages, env))
+        units.append(templates.unit("editorial", "editorial", "Éditorial", page=edition.editorial))
+    units.append(sommaire_unit(edition, theme, pages, templates))
     for section in config.sections:
         cards = edition.cards_of(section)
         broken = [item for item in edition.broken if item.section is not None and item.section.id == section.id]
         if not cards and not broken:
             continue
-        units.append(_unit(env, edition, "divider", f"divider-{section.id}", section.title, section=section, cards=cards))
+        units.append(templates.unit("divider", f"divider-{section.id}", section.title, section=section, cards=cards))
         made = [(card.number, card_unit_of(card)) for card in cards]
-        made += [(item.number, problem_unit(edition, item, env)) for item in broken]
+        made += [(item.number, problem_unit(edition, item, templates)) for item in broken]
         units += [unit for _, unit in sorted(made, key=lambda pair: pair[0])]
-    units += [problem_unit(edition, item, env) for item in edition.broken if item.section is None]
+    units += [problem_unit(edition, item, templates) for item in edition.broken if item.section is None]
     if any(promotion.members for promotion in config.promotions):
-        units.append(_unit(env, edition, "promotions", "promotions", "Promotions"))
+        units.append(templates.unit("promotions", "promotions", "Promotions"))
     if edition.back_page:
-        units.append(_unit(env, edition, "back-page", "back-page", edition.back_page.title or "Quatrième de couverture",
-                           page=edition.back_page))
+        units.append(templates.unit("back-page", "back-page", edition.back_page.title or "Quatrième de couverture",
+                                    page=edition.back_page))
     return units
 
 
-def problem_unit(edition: Edition, broken: Broken, env: jinja2.Environment) -> Unit:
+def problem_unit(edition: Edition, broken: Broken, templates: Templates) -> Unit:
     """A page that stands in a draft for a file with errors: its problems, one a line, file:line first."""
     root = edition.config.root
     shown = str(broken.path.relative_to(root)) if broken.path.is_relative_to(root) else broken.path.name
     lines = tuple(problem.format(root) for problem in broken.problems)
     name = f"problem-{broken.number:02d}" if broken.number else f"problem-{broken.path.stem}"
     context = dict(file=shown, problems=lines, number=broken.number, card_title=broken.title)
-    try:
-        env.get_template("problem.html")
-    except jinja2.TemplateNotFound:   # a theme without its own problem page: a plain one
+    if not templates.has("problem.html"):   # a theme without its own problem page: a plain one
         return Unit("problem", name, shown, _plain_problem_page(edition, context))
-    return _unit(env, edition, "problem", name, shown, section=broken.section, **context)
+    return templates.unit("problem", name, shown, section=broken.section, **context)
 
 
 def _plain_problem_page(edition: Edition, context: dict) -> str:
@@ -104,38 +158,36 @@ def _plain_problem_page(edition: Edition, context: dict) -> str:
 
 def blank_unit(edition: Edition, theme: Theme) -> Unit:
     """An empty page, put before a unit that must start on the other side."""
-    return _unit(environment(theme), edition, "blank", "blank", "")
+    return Templates(edition, theme).unit("blank", "blank", "")
 
 
-def card_unit(edition: Edition, card: Card, theme: Theme, env: jinja2.Environment | None = None) -> Unit:
+def card_unit(edition: Edition, card: Card, theme: Theme, templates: Templates | None = None) -> Unit:
     """A card; its fallback sets the side column at full width, for when it is too long to stand beside the text."""
-    env = env or environment(theme)
-    unit = _unit(env, edition, "card", f"card-{card.id}", card.title, section=card.section, card=card,
-                 side_column_fits=True)
-    fallback = _unit(env, edition, "card", unit.name, card.title, section=card.section, card=card,
-                     side_column_fits=False)
+    templates = templates or Templates(edition, theme)
+    unit = templates.unit("card", f"card-{card.id}", card.title, section=card.section, card=card,
+                          side_column_fits=True)
+    fallback = templates.unit("card", unit.name, card.title, section=card.section, card=card,
+                              side_column_fits=False)
     return replace(unit, fallback=fallback.html if fallback.html != unit.html else None)
 
 
 def sommaire_unit(edition: Edition, theme: Theme, pages: dict[str, int] | None,
-                  env: jinja2.Environment | None = None) -> Unit:
+                  templates: Templates | None = None) -> Unit:
     """The sommaire; with no `pages` yet, every page number is a same-width stand-in."""
     filled = {f"card-{card.id}": (pages or {}).get(f"card-{card.id}", 888) for card in edition.cards}
-    return _unit(env or environment(theme), edition, "sommaire", "sommaire", "Sommaire", pages=filled)
+    return (templates or Templates(edition, theme)).unit("sommaire", "sommaire", "Sommaire", pages=filled)
 
 
-def _unit(env: jinja2.Environment, edition: Edition, kind: str, name: str, title: str, **context) -> Unit:
-    template = f"{kind}.html"
-    try:
-        html = env.get_template(template).render(edition=edition, config=edition.config, unit_name=name,
-                                                 unit_kind=kind, **context)
-    except jinja2.TemplateNotFound as error:
-        raise BrochureError(error.message or f"template '{template}' not found") from error
-    except jinja2.TemplateSyntaxError as error:
-        raise BrochureError(f"{error.filename}:{error.lineno}: template: {error.message}") from error
-    except jinja2.UndefinedError as error:
-        raise BrochureError(f"{template}: template: {error.message}") from error
-    return Unit(kind, name, title, html, context.get("section"), context.get("card"))
+def _markdown(root: Path):
+    """The `md` filter: Markdown -> HTML, images relative to a folder of the edition named by the view."""
+    def md(text: str | None, folder: str | None = None, drop_cap: bool = False):
+        base = None
+        if folder is not None:
+            base = (root / str(folder)).resolve()
+            if not base.is_relative_to(root):
+                raise SecurityError(f"md: the folder '{folder}' is outside the edition")
+        return markdown_html(text, base, bool(drop_cap))
+    return md
 
 
 def tutor_heading(tutors: tuple[Tutor, ...]) -> str:
@@ -145,7 +197,7 @@ def tutor_heading(tutors: tuple[Tutor, ...]) -> str:
     return f"{word}{'s' if len(tutors) > 1 else ''} au sein de la collectivité"
 
 
-def figure_groups(card: Card) -> list[tuple[str | None, list]]:
+def figure_groups(card) -> list[tuple[str | None, list]]:
     """Key figures cut into runs: each `group` heading opens a run that lasts until the next."""
     current, tagged = None, []
     for figure in card.key_figures:

@@ -31,7 +31,7 @@ from ..text.fonts import font_folders, isolate_fontconfig
 from ..edition.models import Config
 from ..limits import LAYOUT_SECONDS
 from ..problems import BrochureError
-from ..themes.theme import Theme
+from ..themes.theme import Theme, allowed_roots, inside
 from .time_limit import time_limit
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
 
@@ -122,8 +122,7 @@ class Renderer:
         if self.variant.cmyk and profile is None:
             raise BrochureError(f"the {self.variant.name} variant needs a CMYK profile in {PROFILE}")
         self.cmyk = Cmyk(profile, self.config) if self.variant.cmyk else None
-        roots = (self.config.root, TOOL_ROOT / "assets", *self.theme.style_dirs)
-        self.fetcher = SandboxFetcher(roots, self.theme, self.cmyk)
+        self.fetcher = SandboxFetcher(self._roots(), self.theme, self.cmyk)
         for sheet in self.theme.stylesheets:
             if self.fetcher.allowed(sheet) is None:
                 raise BrochureError(f"stylesheet {sheet} is outside the edition and the theme folders")
@@ -138,6 +137,16 @@ class Renderer:
                                                color_profiles=self.color_profiles))
         # What the stylesheets read (their imports, fonts, the profile): a change there needs a new Renderer.
         self.style_reads = tuple(dict.fromkeys((*self.theme.stylesheets, *self.fetcher.take_reads())))
+
+    def _roots(self) -> tuple[Path, ...]:
+        """The folders WeasyPrint may read: the edition, brochure's assets, the theme's style folders; all inside."""
+        roots = (self.config.root, TOOL_ROOT / "assets", *self.theme.style_dirs)
+        allowed = allowed_roots(self.config.root)
+        for root in roots:
+            if not inside(root, allowed):
+                raise BrochureError(f"{root}: leads to {root.resolve()}, outside the edition folder: brochure reads "
+                                    "only the edition and its themes; replace the link by a real folder")
+        return roots
 
     def render(self, unit: Unit, start_page: int) -> weasyprint.Document:
         """Lay out one unit as if it began on `start_page` of the book."""

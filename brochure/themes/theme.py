@@ -9,84 +9,211 @@ An edition overrides one file of its theme by putting a file of the same
 name directly in its own `templates/` or `styles/`. The overriding file can
 still build on the original: a template with `{% extends "theme:default/card.html" %}`,
 a stylesheet with `@import url("theme:default/card.css");`.
+
+Everything a theme may read stays inside the edition folder or brochure's own
+`templates/`, `styles/` and `assets/`: symbolic links are resolved, and a
+folder or file that leads elsewhere is refused. A theme name is a name, never a path.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-import yaml
+from jinja2.loaders import split_template_path
 
 from .. import TOOL_ROOT
-from ..problems import BrochureError
+from ..edition.schema import Checker
+from ..edition.sources import read_yaml
+from ..problems import BrochureError, ContentError, Problem
 
 THEME_FILE = "theme.yml"
+THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+SETTINGS = {"stylesheets", "extends", "start_on"}
+SIDES = ("left", "right", "any")
+UNIT_KINDS = ("cover", "editorial", "sommaire", "divider", "card", "promotions", "back-page", "blank")
+SHIPPED = ("templates", "styles", "assets")      # brochure's own data, readable by every edition
+MAX_TEMPLATE_BYTES = 1_000_000
+
+
+class TemplateFileError(jinja2.TemplateError):
+    """A template file that cannot be used as it is (not UTF-8, too large): its path and line."""
+
+    def __init__(self, path: Path, line: int, message: str):
+        super().__init__(message)
+        self.path, self.line, self.reason = path, line, message
 
 
 @dataclass(frozen=True)
 class Theme:
     name: str
     chain: tuple[str, ...]             # this theme, then its parents
-    template_dirs: tuple[Path, ...]    # overrides first
-    style_dirs: tuple[Path, ...]       # overrides first
+    template_dirs: tuple[Path, ...]    # overrides first, resolved, inside the allowed folders
+    style_dirs: tuple[Path, ...]       # overrides first, resolved, inside the allowed folders
     stylesheets: tuple[Path, ...]      # resolved, in cascade order
-    roots: tuple[Path, ...]            # folders the theme may read from
+    roots: tuple[Path, ...]            # the edition folder, then brochure's own folder
     start_on: dict                     # unit kind -> "left" | "right": the side its first page must be on
 
     def theme_file(self, reference: str, kind: str) -> Path | None:
         """`theme:NAME/file` -> that theme's own file (no override), or None."""
         name, _, rest = reference.partition("/")
-        if name not in self.chain and name not in available_themes(self.roots[0]):
+        if not is_theme_name(name) or not rest or (name not in self.chain and name not in available_themes(self.roots[0])):
             return None
-        for root in self.roots:
-            base = (root / kind / name).resolve()
+        for base in theme_folders(self.roots[0], name, kind):
             candidate = (base / rest).resolve()
             if candidate.is_relative_to(base) and candidate.is_file():
                 return candidate
         return None
 
 
-def load_theme(name: str, edition_root: Path) -> Theme:
-    """Find the theme and its parents; resolve its stylesheets through the override path."""
-    roots = tuple(dict.fromkeys((edition_root.resolve(), TOOL_ROOT)))
-    chain, settings = [], []
+def is_theme_name(name) -> bool:
+    return isinstance(name, str) and THEME_NAME.fullmatch(name) is not None
+
+
+def theme_name_problem(name, edition_root: Path) -> str | None:
+    """Why `name` cannot name a theme (it looks like a path, or is empty), or None if it can."""
+    if is_theme_name(name):
+        return None
+    return (f"'{name}' is not a theme name: a theme is named with lower-case letters, digits, '-' and '_', "
+            f"never a path (themes available: {', '.join(available_themes(edition_root)) or 'none'})")
+
+
+def allowed_roots(edition_root: Path) -> tuple[Path, ...]:
+    """The only folders anything of the theme may be read from: the edition and brochure's own data."""
+    return (edition_root.resolve(), *((TOOL_ROOT / name).resolve() for name in SHIPPED))
+
+
+def inside(path: Path, roots: tuple[Path, ...]) -> bool:
+    return any(path.resolve().is_relative_to(root) for root in roots)
+
+
+def checked_folder(folder: Path, edition_root: Path) -> Path | None:
+    """`folder`, resolved, if it exists; a BrochureError if it (or a link on its way) leads outside."""
+    if not folder.is_dir():
+        return None
+    resolved = folder.resolve()
+    if not inside(resolved, allowed_roots(edition_root)):
+        shown = folder.relative_to(edition_root) if folder.is_relative_to(edition_root) else folder
+        raise BrochureError(f"{shown}: leads to {resolved}, outside the edition folder: brochure reads only "
+                            "the edition and its themes; replace the link by a real folder")
+    return resolved
+
+
+def theme_folders(edition_root: Path, name: str, kind: str) -> list[Path]:
+    """The folders `kind/name` (templates or styles) of a theme, the edition's first, resolved and checked."""
+    roots = _roots(edition_root)
+    folders = (checked_folder(root / kind / name, edition_root) for root in roots)
+    return [folder for folder in folders if folder is not None]
+
+
+def load_theme(name: str, edition_root: Path, origin: str = "theme") -> Theme:
+    """Find the theme and its parents; resolve its stylesheets through the override path.
+
+    `origin` says where the name came from (`--theme`, `brochure.yml:7: theme`) for the message about a bad name.
+    """
+    edition_root = edition_root.resolve()
+    roots = _roots(edition_root)
+    if (problem := theme_name_problem(name, edition_root)) is not None:
+        raise BrochureError(f"{origin}: {problem}")
+    chain, settings, problems = [], [], []
     while name:
         if name in chain:
-            raise BrochureError(f"theme '{name}' extends itself (through {' -> '.join(chain)})")
-        found = next((root for root in roots if (root / "styles" / name / THEME_FILE).is_file()), None)
+            path, data = settings[-1]
+            raise ContentError([Problem(path, data["extends_line"], "extends", f"theme '{name}' extends itself "
+                                        f"(through {' -> '.join(chain + [name])}): remove one 'extends'")], edition_root)
+        found = next((folder / THEME_FILE for folder in theme_folders(edition_root, name, "styles")
+                      if (folder / THEME_FILE).is_file()), None)
         if found is None:
             searched = ", ".join(str(root / "styles" / name / THEME_FILE) for root in roots)
             raise BrochureError(f"theme '{name}' not found (looked for {searched}); "
                                 f"themes available: {', '.join(available_themes(edition_root)) or 'none'}")
-        data = yaml.safe_load((found / "styles" / name / THEME_FILE).read_text(encoding="utf-8")) or {}
+        data, found_problems = _settings(found, edition_root)
+        problems += found_problems
         chain.append(name)
-        settings.append(data)
+        settings.append((found, data))
         name = data.get("extends")
-    template_dirs = [roots[0] / "templates"] + [root / "templates" / theme for theme in chain for root in roots]
-    style_dirs = [roots[0] / "styles"] + [root / "styles" / theme for theme in chain for root in roots]
-    names = next((s["stylesheets"] for s in settings if s.get("stylesheets")), [])
-    stylesheets = tuple(_find(name_, style_dirs) for name_ in names)
+    template_dirs = _folders(edition_root, "templates", chain)
+    style_dirs = _folders(edition_root, "styles", chain)
+    stylesheets = _stylesheets(settings, style_dirs, problems)
+    if problems:
+        raise ContentError(problems, edition_root)
     start_on = {}
-    for data in reversed(settings):  # a theme's own choices win over its parent's
+    for _, data in reversed(settings):  # a theme's own choices win over its parent's
         start_on.update(data.get("start_on") or {})
-    wrong = {kind: side for kind, side in start_on.items() if side not in ("left", "right", "any")}
-    if wrong:
-        raise BrochureError(f"theme '{chain[0]}': start_on takes left, right or any, not {wrong}")
-    return Theme(chain[0], tuple(chain), tuple(d for d in template_dirs if d.is_dir()),
-                 tuple(d for d in style_dirs if d.is_dir()), stylesheets, roots, start_on)
+    return Theme(chain[0], tuple(chain), template_dirs, style_dirs, stylesheets, roots, start_on)
 
 
 def available_themes(edition_root: Path) -> list[str]:
-    roots = (edition_root.resolve(), TOOL_ROOT)
-    return sorted({p.parent.name for root in roots for p in (root / "styles").glob(f"*/{THEME_FILE}")})
+    roots = _roots(edition_root.resolve())
+    names = {p.parent.name for root in roots for p in (root / "styles").glob(f"*/{THEME_FILE}")}
+    return sorted(name for name in names if is_theme_name(name))
 
 
-def _find(name: str, dirs: list[Path]) -> Path:
-    for folder in dirs:
-        if (folder / name).is_file():
-            return (folder / name).resolve()
-    raise BrochureError(f"stylesheet '{name}' not found; searched: {', '.join(str(d) for d in dirs)}")
+def _roots(edition_root: Path) -> tuple[Path, ...]:
+    return tuple(dict.fromkeys((edition_root.resolve(), TOOL_ROOT)))
+
+
+def _folders(edition_root: Path, kind: str, chain: list[str]) -> tuple[Path, ...]:
+    """The edition's own override folder, then each theme of the chain's folders, checked."""
+    overrides = checked_folder(edition_root / kind, edition_root)
+    folders = [overrides] + [folder for theme in chain for folder in theme_folders(edition_root, theme, kind)]
+    return tuple(dict.fromkeys(folder for folder in folders if folder is not None))
+
+
+def _settings(path: Path, edition_root: Path) -> tuple[dict, list[Problem]]:
+    """theme.yml -> its checked settings (wrong entries left out) and a problem for each mistake."""
+    source, problems = read_yaml(path)
+    if source is None:
+        return {}, problems
+    check = Checker(source)
+    data = check.record(source.data, (), set(), SETTINGS)
+    if data is None:
+        return {}, check.problems
+    settings = {}
+    sheets = check.items(data, "stylesheets", ())
+    if sheets:
+        settings["stylesheets"] = [(sheet, source.line("stylesheets", index)) for index, sheet in enumerate(sheets)
+                                   if _stylesheet_name(check, sheet, ("stylesheets", index))]
+    parent = check.text(data, "extends", ())
+    if parent is not None:
+        if (problem := theme_name_problem(parent, edition_root)) is not None:
+            check.error(("extends",), problem)
+        elif not any((folder / THEME_FILE).is_file() for folder in theme_folders(edition_root, parent, "styles")):
+            check.error(("extends",), f"theme '{parent}' not found; themes available: "
+                        f"{', '.join(available_themes(edition_root)) or 'none'}")
+        else:
+            settings["extends"], settings["extends_line"] = parent, source.line("extends")
+    if data.get("start_on") is not None:
+        sides = check.record(data["start_on"], ("start_on",), set(), set(UNIT_KINDS)) or {}
+        settings["start_on"] = {kind: check.choice(sides, kind, ("start_on",), SIDES, "any")
+                                for kind in sides if kind in UNIT_KINDS}
+    return settings, check.problems
+
+
+def _stylesheet_name(check: Checker, sheet, keys: tuple) -> bool:
+    if not isinstance(sheet, str) or not sheet.strip():
+        check.error(keys, "must be the file name of a stylesheet, e.g. card.css")
+        return False
+    if sheet.startswith(("/", "\\")) or ".." in Path(sheet).parts:
+        check.error(keys, f"'{sheet}' must be a file of the theme's styles folder, not a path leading out of it")
+        return False
+    return True
+
+
+def _stylesheets(settings: list, style_dirs: tuple[Path, ...], problems: list) -> tuple[Path, ...]:
+    """The first list of stylesheets in the chain, each found through the override path."""
+    path, data = next(((path, data) for path, data in settings if data.get("stylesheets")), (None, {}))
+    found = []
+    for name, line in data.get("stylesheets", []):
+        sheet = next((folder / name for folder in style_dirs
+                      if (folder / name).is_file() and (folder / name).resolve().is_relative_to(folder)), None)
+        if sheet is None:
+            problems.append(Problem(path, line, "stylesheets", f"'{name}' not found; searched: "
+                                    f"{', '.join(str(folder) for folder in style_dirs)}"))
+        else:
+            found.append(sheet.resolve())
+    return tuple(found)
 
 
 class ThemeLoader(jinja2.BaseLoader):
@@ -94,16 +221,40 @@ class ThemeLoader(jinja2.BaseLoader):
 
     def __init__(self, theme: Theme):
         self.theme = theme
+        self.served: set[str] = set()    # the files given to Jinja2, to find a template's line in a traceback
 
     def get_source(self, environment, template):
         if template.startswith("theme:"):
             path = self.theme.theme_file(template[len("theme:"):], "templates")
             searched = [f"the '{template[6:].partition('/')[0]}' theme"]
         else:
-            candidates = [(d, d / template) for d in self.theme.template_dirs]
-            path = next((c for d, c in candidates if c.resolve().is_relative_to(d.resolve()) and c.is_file()), None)
+            try:
+                pieces = split_template_path(template)
+            except jinja2.TemplateNotFound:
+                raise jinja2.TemplateNotFound(template, f"template '{template}' not found: a template is named "
+                                              "from its templates folder, without '..'") from None
+            candidates = [(folder, folder.joinpath(*pieces)) for folder in self.theme.template_dirs]
+            path = next((c for d, c in candidates if c.resolve().is_relative_to(d) and c.is_file()), None)
             searched = [str(c) for _, c in candidates]
         if path is None:
             raise jinja2.TemplateNotFound(template, f"template '{template}' not found; searched: {', '.join(searched)}")
-        mtime = path.stat().st_mtime
-        return path.read_text(encoding="utf-8"), str(path), lambda: path.stat().st_mtime == mtime
+        self.served.add(str(path))
+        return read_template(path), str(path), _unchanged(path)
+
+
+def read_template(path: Path) -> str:
+    """A template file's text; a TemplateFileError if it is too large or not UTF-8."""
+    if path.stat().st_size > MAX_TEMPLATE_BYTES:
+        raise TemplateFileError(path, 1, f"is larger than {MAX_TEMPLATE_BYTES // 1_000_000} MB: "
+                                "a template is a page of HTML, keep it small")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise TemplateFileError(path, line, "is not UTF-8 text (save it as UTF-8)") from None
+
+
+def _unchanged(path: Path):
+    mtime = path.stat().st_mtime
+    return lambda: path.stat().st_mtime == mtime

@@ -1,0 +1,167 @@
+"""A Theme -> a sandboxed Jinja2 environment; a failing template -> a Problem at its file and line.
+
+Templates are data: they run in Jinja2's immutable sandbox (no attribute
+starting with `_`, no mutation of lists and dicts, no calling what is unsafe)
+and receive only the view records of `views.py`. Whatever goes wrong in a
+template, at compile time or while rendering, becomes one line
+`templates/x.html:LINE: template: message`, without a Python repr.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.utils import missing
+
+from ..problems import Problem
+from ..themes.theme import TemplateFileError, Theme, ThemeLoader, checked_folder, read_template
+
+MAX_REPEAT = 100_000       # `'x' * n`, `[..] * n`: the longest text or list a template may make
+MAX_POWER = 1_000          # `a ** b`: the largest exponent
+REPR = re.compile(r"<?'?brochure(?:\.\w+)*\.(\w+) object(?: at 0x[0-9a-f]+>)?'?")
+
+
+class SandboxEnvironment(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with `*` and `**` bounded so that a template cannot fill the memory."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_POWER:
+            raise SecurityError(f"the exponent {right} is too large (at most {MAX_POWER})")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
+                    raise SecurityError(f"repeating {len(seq)} item(s) {times} times is too much "
+                                        f"(at most {MAX_REPEAT})")
+        return super().call_binop(context, operator, left, right)
+
+
+def sandbox(theme: Theme, names: tuple[str, ...], filters: dict, functions: dict) -> SandboxEnvironment:
+    """An environment loading the theme's templates; `names` are the variables templates receive."""
+    env = SandboxEnvironment(loader=ThemeLoader(theme), autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters.update(filters)
+    env.globals.update(functions)
+    env.undefined = _undefined((*names, *env.globals))
+    return env
+
+
+def _undefined(names: tuple[str, ...]) -> type[jinja2.StrictUndefined]:
+    """A strict Undefined whose message names what is missing in the editor's words, with a did-you-mean."""
+
+    class Undefined(jinja2.StrictUndefined):
+        @property
+        def _undefined_message(self) -> str:
+            if self._undefined_hint:
+                return self._undefined_hint
+            name, obj = str(self._undefined_name), self._undefined_obj
+            if obj is missing and name in names:
+                return f"'{name}' is not given to this template (only to some units: test it with 'is defined')"
+            if obj is missing:
+                return f"'{name}' is not defined here" + _did_you_mean(name, names)
+            return f"{_kind(obj)} has no '{name}'" + _did_you_mean(name, _fields(obj))
+
+    return Undefined
+
+
+def _kind(obj) -> str:
+    if dataclasses.is_dataclass(obj):
+        return f"a {type(obj).__name__.lower()}"
+    return {str: "text", int: "a number", float: "a number", dict: "this table", list: "a list",
+            tuple: "a list", type(None): "an empty value"}.get(type(obj), "this value")
+
+
+def _fields(obj) -> list[str]:
+    if dataclasses.is_dataclass(obj):
+        return [f.name for f in dataclasses.fields(obj)] + [n for n in vars(type(obj)) if not n.startswith("_")]
+    if isinstance(obj, dict):
+        return [str(key) for key in obj]
+    return []
+
+
+def _did_you_mean(name: str, candidates) -> str:
+    hint = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{hint[0]}'?)" if hint else ""
+
+
+def template_problem(error: Exception, env: jinja2.Environment) -> Problem | None:
+    """A template failure -> a Problem at the template's file and line; None if no template is to blame."""
+    served = env.loader.served if isinstance(env.loader, ThemeLoader) else set()
+    if isinstance(error, TemplateFileError):
+        return Problem(error.path, error.line, "template", error.reason)
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        return Problem(Path(error.filename), error.lineno or 1, "template", _syntax_message(error, env))
+    where = _innermost(error, served)
+    if where is None:
+        return None
+    message = _message(error)
+    if isinstance(error, RecursionError) and isinstance(env.loader, ThemeLoader):
+        message += f': {{% extends "theme:{env.loader.theme.name}/{where[0].name}" %}}'
+    return Problem(where[0], where[1], "template", message)
+
+
+def _innermost(error: Exception, served: set[str]) -> tuple[Path, int] | None:
+    """The deepest template line in the traceback (Jinja2 rewrites template frames to their file and line)."""
+    found, traceback = None, error.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename in served:
+            found = (Path(traceback.tb_frame.f_code.co_filename), traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return found
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "includes or extends itself, endlessly; to build on the theme's template of the same name, extend it"
+
+    if isinstance(error, SecurityError):
+        return f"not allowed in a template: {_plain(str(error)).rstrip('.')} (templates only show the edition's values)"
+    if isinstance(error, jinja2.TemplateNotFound):
+        return _plain(error.message or f"template '{error.name}' not found")
+    if isinstance(error, jinja2.UndefinedError):
+        return _plain(error.message or "undefined value")
+    return f"{_plain(str(error)) or type(error).__name__}"
+
+
+def _syntax_message(error: jinja2.TemplateSyntaxError, env: jinja2.Environment) -> str:
+    message = (error.message or "syntax error").rstrip(".")
+    unknown = re.match(r"No (filter|test) named '([^']+)'", message)
+    if unknown:
+        known = env.filters if unknown.group(1) == "filter" else env.tests
+        message += _did_you_mean(unknown.group(2), known)
+    return _plain(message)
+
+
+def _plain(message: str) -> str:
+    """A message without Python reprs of brochure's objects, on one line."""
+    return " ".join(REPR.sub(lambda m: m.group(1).lower(), message).split())
+
+
+def compile_problems(theme: Theme, edition_root: Path, env: jinja2.Environment) -> list[Problem]:
+    """Every file in the edition's own template folders, compiled: a Problem for each that does not."""
+    folders = [checked_folder(edition_root / "templates", edition_root)]
+    problems, seen = [], set()
+    for folder in filter(None, folders):
+        for path in sorted(folder.rglob("*")):
+            if path.name.startswith(".") or not path.is_file() or path.resolve() in seen:
+                continue
+            seen.add(path.resolve())
+            problems += _compile(path, folder, env)
+    return problems
+
+
+def _compile(path: Path, folder: Path, env: jinja2.Environment) -> list[Problem]:
+    if not path.resolve().is_relative_to(folder):
+        return [Problem(path, 1, "template", "leads outside the edition's templates folder: replace the link by a file")]
+    try:
+        env.compile(read_template(path), path.relative_to(folder).as_posix(), str(path))
+    except TemplateFileError as error:
+        return [Problem(error.path, error.line, "template", error.reason)]
+    except jinja2.TemplateSyntaxError as error:
+        return [Problem(path, error.lineno or 1, "template", _syntax_message(error, env))]
+    return []
