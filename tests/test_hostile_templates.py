@@ -5,16 +5,20 @@ line on it, as a designer would.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from brochure.cli import main
+from brochure.problems import BrochureError
 
 SUMMARY = "1 error(s), 0 warning(s): nothing was built."
 THEME_NAMES = "a theme is named with lower-case letters, digits, '-' and '_', never a path"
 UNSAFE = "(templates only show the edition's values)"
+ENDLESS = ("includes, extends or calls itself endlessly; to build on the theme's template of the same name, "
+           'extend it: {% extends "theme:default/')
 
 
 def run(*args):
@@ -61,6 +65,10 @@ ATTACKS = {
                     f"{UNSAFE}"),
     "huge power": ("cover.html", "{{ 9 ** 99999999 }}",
                    f"not allowed in a template: the exponent 99999999 is too large (at most 1000) {UNSAFE}"),
+    "wide filter": ("cover.html", "{{ 'x'|center(1000000000) }}",
+                    f"not allowed in a template: the number 1000000000 is too large here (at most 100000) {UNSAFE}"),
+    "wide method": ("cover.html", "{{ config.title.ljust(1000000000) }}",
+                    f"not allowed in a template: the number 1000000000 is too large here (at most 100000) {UNSAFE}"),
     "md outside": ("cover.html", '{{ "![x](passwd)"|md("../../../../../etc") }}',
                    f"not allowed in a template: md: the folder '../../../../../etc' is outside the edition {UNSAFE}"),
     "include with ..": ("cover.html", '{% include "../brochure.yml" %}',
@@ -119,12 +127,9 @@ BROKEN = {
     "undefined field": ("cover.html", "{{ config.titel }}", "a config has no 'titel' (did you mean 'title'?)"),
     "undefined field of a card": ("card.html", "{{ card.colectivity }}",
                                   "a card has no 'colectivity' (did you mean 'collectivity'?)"),
-    "includes itself": ("cover.html", '{% include "cover.html" %}',
-                        "includes or extends itself, endlessly; to build on the theme's template of the same name, "
-                        'extend it: {% extends "theme:default/cover.html" %}'),
-    "extends itself": ("card.html", '{% extends "card.html" %}',
-                       "includes or extends itself, endlessly; to build on the theme's template of the same name, "
-                       'extend it: {% extends "theme:default/card.html" %}'),
+    "includes itself": ("cover.html", '{% include "cover.html" %}', f"{ENDLESS}cover.html\" %}}"),
+    "extends itself": ("card.html", '{% extends "card.html" %}', f"{ENDLESS}card.html\" %}}"),
+    "macro calls itself": ("cover.html", "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", f"{ENDLESS}cover.html\" %}}"),
     "syntax error": ("cover.html", "{% if %}", "Expected an expression, got 'end of statement block'"),
     "unknown filter": ("cover.html", "{{ config.title|typoo }}", "No filter named 'typoo' (did you mean 'typo'?)"),
     "unclosed block": ("cover.html", "{% for x in config.sections %}", "Unexpected end of template. Jinja was looking "
@@ -215,3 +220,38 @@ def test_a_missing_stylesheet_names_its_line_and_the_folders_searched(mini):
     assert_refused(run("-C", mini, "check"),
                    f"styles/mine/theme.yml:4: stylesheets: 'nope.css' not found; searched: {searched}", SUMMARY)
 
+
+
+def test_a_huge_template_is_refused_unread(mini):
+    template(mini, "cover.html", "<p>{{ config.title }}</p>\n" * 50_000)
+    assert_refused(run("-C", mini, "check"),
+                   "templates/cover.html:1: template: is larger than 1 MB: a template is a page of HTML, keep it small",
+                   SUMMARY)
+
+
+def test_the_renderer_refuses_a_style_folder_outside_the_edition(mini):
+    from brochure.edition.config import load_config
+    from brochure.pdf.render import Renderer
+    from brochure.themes.theme import load_theme
+    config, _ = load_config(mini)
+    theme = replace(load_theme("default", mini), style_dirs=(Path("/"),))
+    with pytest.raises(BrochureError) as error:
+        Renderer(config, theme)
+    assert str(error.value) == ("/: leads to /, outside the edition folder: brochure reads only the edition and its "
+                                "themes; replace the link by a real folder")
+
+
+def test_a_theme_url_through_a_folder_leading_outside_is_refused(mini, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "theme.yml").write_text("stylesheets: [secret.css]\n")
+    (outside / "secret.css").write_text("/* secret */\n")
+    (mini / "styles").mkdir()
+    (mini / "styles" / "other").symlink_to(outside)
+    from brochure.edition.config import load_config
+    from brochure.pdf.render import Renderer
+    from brochure.themes.theme import load_theme
+    config, _ = load_config(mini)
+    renderer = Renderer(config, load_theme("default", mini))
+    with pytest.raises(ValueError, match="refused: theme:other/secret.css"):
+        renderer.fetcher.fetch("theme:other/secret.css")

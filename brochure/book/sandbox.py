@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 from pathlib import Path
 
@@ -40,12 +41,34 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
                                         f"(at most {MAX_REPEAT})")
         return super().call_binop(context, operator, left, right)
 
+    def call(self, __context, __obj, *args, **kwargs):
+        _bounded_numbers(args, kwargs)   # 'x'.center(10 ** 9) would fill the memory
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def _bounded_numbers(args, kwargs) -> None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_REPEAT:
+            raise SecurityError(f"the number {value} is too large here (at most {MAX_REPEAT})")
+
+
+def _bounded(function):
+    """A filter whose numeric arguments (widths, counts) are bounded like those of any call."""
+    skip = 2 if hasattr(function, "jinja_pass_arg") else 1   # the context or environment, then the value
+
+    @functools.wraps(function)
+    def bounded(*args, **kwargs):
+        _bounded_numbers(args[skip:], kwargs)
+        return function(*args, **kwargs)
+    return bounded
+
 
 def sandbox(theme: Theme, names: tuple[str, ...], filters: dict, functions: dict) -> SandboxEnvironment:
     """An environment loading the theme's templates; `names` are the variables templates receive."""
     env = SandboxEnvironment(loader=ThemeLoader(theme), autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(filters)
+    env.filters = {name: _bounded(function) for name, function in env.filters.items()}
     env.globals.update(functions)
     env.undefined = _undefined((*names, *env.globals))
     return env
@@ -117,7 +140,8 @@ def _innermost(error: Exception, served: set[str]) -> tuple[Path, int] | None:
 
 def _message(error: Exception) -> str:
     if isinstance(error, RecursionError):
-        return "includes or extends itself, endlessly; to build on the theme's template of the same name, extend it"
+        return ("includes, extends or calls itself endlessly; to build on the theme's template of the same name, "
+                "extend it")
 
     if isinstance(error, SecurityError):
         return f"not allowed in a template: {_plain(str(error)).rstrip('.')} (templates only show the edition's values)"

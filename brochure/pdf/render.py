@@ -56,7 +56,7 @@ class SandboxFetcher(URLFetcher):
         if url.startswith("data:"):
             return super().fetch(url, headers)
         if url.startswith("theme:"):
-            path = self.theme.theme_file(url[len("theme:"):], "styles")
+            path = self._theme_file(url[len("theme:"):])
         elif url.startswith("file:"):
             path = self.allowed(Path(unquote(urlparse(url).path)))
         else:
@@ -69,6 +69,12 @@ class SandboxFetcher(URLFetcher):
         data = self._convert(path, content_type)
         response = URLFetcherResponse if data is None else _ConvertedResponse
         return response(path.as_uri(), data if data is not None else path.read_bytes(), {"Content-Type": content_type})
+
+    def _theme_file(self, reference: str) -> Path | None:
+        try:
+            return self.theme.theme_file(reference, "styles")
+        except BrochureError:      # a theme folder leading outside: refused like any file outside
+            return None
 
     def _convert(self, path: Path, content_type: str) -> bytes | None:
         """For a CMYK variant, the file with its colours (CSS, SVG) or pixels (images) in CMYK; else None."""
