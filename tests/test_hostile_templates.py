@@ -64,7 +64,9 @@ ATTACKS = {
                     f"not allowed in a template: repeating 1 item(s) 100000000 times is too much (at most 100000) "
                     f"{UNSAFE}"),
     "huge power": ("cover.html", "{{ 9 ** 99999999 }}",
-                   f"not allowed in a template: the exponent 99999999 is too large (at most 1000) {UNSAFE}"),
+                   f"not allowed in a template: the power 9 ** 99999999 is too large {UNSAFE}"),
+    "nested power": ("cover.html", "{{ (9 ** 999) ** 999 }}",
+                     f"not allowed in a template: the power 19420791...(954 digits) ** 999 is too large {UNSAFE}"),
     "wide filter": ("cover.html", "{{ 'x'|center(1000000000) }}",
                     f"not allowed in a template: the number 1000000000 is too large here (at most 100000) {UNSAFE}"),
     "wide method": ("cover.html", "{{ config.title.ljust(1000000000) }}",

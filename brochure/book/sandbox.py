@@ -23,6 +23,7 @@ from ..themes.theme import TemplateFileError, Theme, ThemeLoader, checked_folder
 
 MAX_REPEAT = 100_000       # `'x' * n`, `[..] * n`: the longest text or list a template may make
 MAX_POWER = 1_000          # `a ** b`: the largest exponent
+MAX_BITS = 100_000         # `a ** b`: the largest result, in bits
 REPR = re.compile(r"<?'?brochure(?:\.\w+)*\.(\w+) object(?: at 0x[0-9a-f]+>)?'?")
 
 
@@ -32,8 +33,9 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
     def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_POWER:
-            raise SecurityError(f"the exponent {right} is too large (at most {MAX_POWER})")
+        if operator == "**" and isinstance(right, (int, float)) and (
+                abs(right) > MAX_POWER or isinstance(left, int) and left.bit_length() * abs(right) > MAX_BITS):
+            raise SecurityError(f"the power {_short(left)} ** {_short(right)} is too large")
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
@@ -44,6 +46,11 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
     def call(self, __context, __obj, *args, **kwargs):
         _bounded_numbers(args, kwargs)   # 'x'.center(10 ** 9) would fill the memory
         return super().call(__context, __obj, *args, **kwargs)
+
+
+def _short(number) -> str:
+    text = str(number)
+    return text if len(text) <= 20 else f"{text[:8]}...({len(text)} digits)"
 
 
 def _bounded_numbers(args, kwargs) -> None:
