@@ -224,6 +224,12 @@ def test_a_missing_stylesheet_names_its_line_and_the_folders_searched(mini):
 
 
 
+def test_a_template_making_endless_html_is_stopped(mini):
+    template(mini, "cover.html", "{% for i in range(100000) %}{{ 'x' * 100000 }}{% endfor %}")
+    assert_refused(run("-C", mini, "check"), "templates/cover.html:1: template: makes more than 10 million "
+                   "characters of HTML for one unit: look for loops inside loops", SUMMARY)
+
+
 def test_a_huge_template_is_refused_unread(mini):
     template(mini, "cover.html", "<p>{{ config.title }}</p>\n" * 50_000)
     assert_refused(run("-C", mini, "check"),

@@ -24,6 +24,7 @@ from ..themes.theme import TemplateFileError, Theme, ThemeLoader, checked_folder
 MAX_REPEAT = 100_000       # `'x' * n`, `[..] * n`: the longest text or list a template may make
 MAX_POWER = 1_000          # `a ** b`: the largest exponent
 MAX_BITS = 100_000         # `a ** b`: the largest result, in bits
+MAX_HTML = 10_000_000      # characters of HTML one unit may make (the sample's largest card makes ~20,000)
 REPR = re.compile(r"<?'?brochure(?:\.\w+)*\.(\w+) object(?: at 0x[0-9a-f]+>)?'?")
 
 
@@ -79,6 +80,19 @@ def sandbox(theme: Theme, names: tuple[str, ...], filters: dict, functions: dict
     env.globals.update(functions)
     env.undefined = _undefined((*names, *env.globals))
     return env
+
+
+def render(env: jinja2.Environment, name: str, values: dict) -> str:
+    """The template `name` rendered with `values`; a TemplateFileError when it makes an unreasonable amount of HTML."""
+    template = env.get_template(name)
+    parts, size = [], 0
+    for part in template.generate(values):
+        size += len(part)
+        if size > MAX_HTML:
+            raise TemplateFileError(Path(template.filename), 1, f"makes more than {MAX_HTML // 1_000_000} million "
+                                    "characters of HTML for one unit: look for loops inside loops")
+        parts.append(part)
+    return "".join(parts)
 
 
 def _undefined(names: tuple[str, ...]) -> type[jinja2.StrictUndefined]:

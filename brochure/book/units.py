@@ -20,7 +20,7 @@ from ..text.markup import footnotes, inline_html, markdown_html, plain
 from ..edition.models import Broken, Card, Edition, Page, Section, Tutor
 from ..problems import BrochureError, ContentError
 from ..themes.theme import Theme
-from .sandbox import sandbox, template_problem
+from .sandbox import render, sandbox, template_problem
 from .views import edition_view, page_view
 
 CORPS_LABELS = {"administrateur": "Administrateur territorial", "conservateur": "Conservateur de bibliothèques",
@@ -94,7 +94,7 @@ class Templates:
 
     def _render(self, template: str, values: dict) -> str:
         try:
-            return self.env.get_template(template).render(values)
+            return render(self.env, template, values)
         except BrochureError:
             raise
         except Exception as error:  # a template is data from the edition: any failure is the template's
