@@ -4,6 +4,10 @@ A unit is what WeasyPrint lays out on its own: the cover, the editorial, the
 sommaire, a section divider, a card, the promotions, the back page. A card's
 HTML does not depend on where it lands in the book (its first page number is
 given to the PDF stage apart), so a card renders alone exactly as in the book.
+
+Templates run in a sandbox (`sandbox.py`) and see the edition through its
+views (`views.py`): plain values and URIs, never a path or a method that
+touches the disk. A template that fails is a Problem at its file and line.
 """
 from __future__ import annotations
 
