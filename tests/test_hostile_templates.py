@@ -230,6 +230,12 @@ def test_a_template_making_endless_html_is_stopped(mini):
                    "characters of HTML for one unit: look for loops inside loops", SUMMARY)
 
 
+def test_a_template_nested_too_deeply_is_refused(mini):
+    template(mini, "cover.html", "{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}")
+    assert_refused(run("-C", mini, "check"), "templates/cover.html:1: template: is nested too deeply to be read "
+                   "(brackets or tags inside one another)", SUMMARY)
+
+
 def test_a_huge_template_is_refused_unread(mini):
     template(mini, "cover.html", "<p>{{ config.title }}</p>\n" * 50_000)
     assert_refused(run("-C", mini, "check"),

@@ -209,4 +209,6 @@ def _compile(path: Path, folder: Path, env: jinja2.Environment) -> list[Problem]
         return [Problem(error.path, error.line, "template", error.reason)]
     except jinja2.TemplateSyntaxError as error:
         return [Problem(path, error.lineno or 1, "template", _syntax_message(error, env))]
+    except RecursionError:
+        return [Problem(path, 1, "template", "is nested too deeply to be read (brackets or tags inside one another)")]
     return []
