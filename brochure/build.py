@@ -183,7 +183,7 @@ def _theme(config: Config, option: str | None) -> Theme:
         source, _ = read_yaml(root / CONFIG_NAME)
         line = source.line("theme") if source is not None else 1
         theme = load_theme(config.theme, root, origin=f"{CONFIG_NAME}:{line}: theme")
-    problems = compile_problems(theme, root, environment(theme))
+    problems = compile_problems(root, environment(theme))
     if problems:
         raise ContentError(problems, root)
     return theme

@@ -28,7 +28,10 @@ PDF_SIGNATURE = b"%PDF-"
 
 def check_pdf_target(target: Path, sources: Iterable[Path] = ()) -> None:
     """Refuse a PDF target that would destroy something: a source file, a folder, a special file, a non-PDF."""
-    resolved = target.resolve()
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError, ValueError) as error:   # a loop of links, a NUL
+        raise BrochureError(f"{shown(target)}: cannot write: {getattr(error, 'strerror', None) or error}") from None
     if any(resolved == Path(source).resolve() for source in sources):
         raise BrochureError(f"{shown(target)}: is a source file of the edition; write the PDF to a file ending in .pdf")
     if target.suffix.lower() != ".pdf":
@@ -107,5 +110,5 @@ def shown(path: Path) -> str:
     """A path as the user would type it: relative to the current folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):
         return str(path)

@@ -5,6 +5,7 @@ line on it, as a designer would.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -108,6 +109,17 @@ def test_a_template_linked_to_a_file_outside_is_refused(mini):
     assert_refused(result, "templates/cover.html:1: template: leads outside the edition's templates folder: "
                    "replace the link by a file", SUMMARY)
     assert "root:x:0" not in result.output
+
+
+def test_a_template_that_is_a_pipe_or_a_loop_of_links_is_reported(mini):
+    (mini / "templates").mkdir()
+    os.mkfifo(mini / "templates" / "cover.html")
+    (mini / "templates" / "card.html").symlink_to(mini / "templates" / "card.html")
+    assert_refused(run("-C", mini, "check"),
+                   "templates/card.html:1: template: is a link to nothing (or a loop of links): replace it by a "
+                   "template file",
+                   "templates/cover.html:1: template: is not a file (a pipe or a device): replace it by a template file",
+                   "2 error(s), 0 warning(s): nothing was built.")
 
 
 @pytest.mark.parametrize("kind", ["templates", "styles"])

@@ -168,3 +168,11 @@ def test_a_temporary_left_by_a_killed_build_is_cleaned_at_the_next_write(tmp_pat
     assert sorted(p.name for p in Path(tmp_path).iterdir()) == [".book.pdf.def456.part", ".other.pdf.abc123.part",
                                                                 "book.pdf"]
 
+
+
+def test_a_target_that_is_a_loop_of_links_is_refused(mini, tmp_path):
+    loop = tmp_path / "loop.pdf"
+    loop.symlink_to(loop)
+    result = run("-C", mini, "build", "-o", loop)
+    assert (result.exit_code, result.output) == (1, f"{loop}: cannot write: Symlink loop from '{loop}'\n")
+    assert loop.is_symlink()

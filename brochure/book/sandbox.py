@@ -187,20 +187,19 @@ def _plain(message: str) -> str:
     return " ".join(REPR.sub(lambda m: m.group(1).lower(), message).split())
 
 
-def compile_problems(theme: Theme, edition_root: Path, env: jinja2.Environment) -> list[Problem]:
-    """Every file in the edition's own template folders, compiled: a Problem for each that does not."""
-    folders = [checked_folder(edition_root / "templates", edition_root)]
-    problems, seen = [], set()
-    for folder in filter(None, folders):
-        for path in sorted(folder.rglob("*")):
-            if path.name.startswith(".") or not path.is_file() or path.resolve() in seen:
-                continue
-            seen.add(path.resolve())
-            problems += _compile(path, folder, env)
-    return problems
+def compile_problems(edition_root: Path, env: jinja2.Environment) -> list[Problem]:
+    """Every file in the edition's own templates folder (and its theme folders), compiled: a Problem for each failure."""
+    folder = checked_folder(edition_root / "templates", edition_root)
+    if folder is None:
+        return []
+    return [problem for path in sorted(folder.rglob("*")) if not path.name.startswith(".") and not path.is_dir()
+            for problem in _compile(path, folder, env)]
 
 
 def _compile(path: Path, folder: Path, env: jinja2.Environment) -> list[Problem]:
+    if not path.is_file():
+        what = "a link to nothing (or a loop of links)" if path.is_symlink() else "not a file (a pipe or a device)"
+        return [Problem(path, 1, "template", f"is {what}: replace it by a template file")]
     if not path.resolve().is_relative_to(folder):
         return [Problem(path, 1, "template", "leads outside the edition's templates folder: replace the link by a file")]
     try:

@@ -99,7 +99,11 @@ class SandboxFetcher(URLFetcher):
                                 "only files inside the edition folder and the theme are read")
 
     def allowed(self, path: Path) -> Path | None:
-        path = path.resolve()
+        """`path` with its links resolved, if it is inside one of the roots; else None."""
+        try:
+            path = path.resolve()
+        except (OSError, RuntimeError, ValueError):   # a NUL in the path, a loop of links
+            return None
         return path if any(path.is_relative_to(root) for root in self.roots) else None
 
 

@@ -61,9 +61,9 @@ class Theme:
         if not is_theme_name(name) or not rest or (name not in self.chain and name not in available_themes(self.roots[0])):
             return None
         for base in theme_folders(self.roots[0], name, kind):
-            candidate = (base / rest).resolve()
-            if candidate.is_relative_to(base) and candidate.is_file():
-                return candidate
+            candidate = base / rest
+            if candidate.is_file() and candidate.resolve().is_relative_to(base):
+                return candidate.resolve()
         return None
 
 
@@ -234,7 +234,7 @@ class ThemeLoader(jinja2.BaseLoader):
                 raise jinja2.TemplateNotFound(template, f"template '{template}' not found: a template is named "
                                               "from its templates folder, without '..'") from None
             candidates = [(folder, folder.joinpath(*pieces)) for folder in self.theme.template_dirs]
-            path = next((c for d, c in candidates if c.resolve().is_relative_to(d) and c.is_file()), None)
+            path = next((c for d, c in candidates if c.is_file() and c.resolve().is_relative_to(d)), None)
             searched = [str(c) for _, c in candidates]
         if path is None:
             raise jinja2.TemplateNotFound(template, f"template '{template}' not found; searched: {', '.join(searched)}")
