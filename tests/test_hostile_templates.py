@@ -281,3 +281,11 @@ def test_a_theme_url_through_a_folder_leading_outside_is_refused(mini, tmp_path)
     renderer = Renderer(config, load_theme("default", mini))
     with pytest.raises(ValueError, match="refused: theme:other/secret.css"):
         renderer.fetcher.fetch("theme:other/secret.css")
+
+
+def test_a_stylesheet_linked_to_a_file_outside_is_refused(mini):
+    theme_file(mini, "extends: default\nstylesheets:\n  - mine.css\n  - secret.css\n")
+    (mini / "styles" / "mine" / "secret.css").symlink_to("/etc/passwd")
+    assert_refused(run("-C", mini, "check"),
+                   f"styles/mine/theme.yml:4: stylesheets: 'secret.css' in {mini}/styles/mine leads outside its folder "
+                   "(to another file): replace the link by the file itself", SUMMARY)

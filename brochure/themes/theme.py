@@ -206,11 +206,13 @@ def _stylesheets(settings: list, style_dirs: tuple[Path, ...], problems: list) -
     path, data = next(((path, data) for path, data in settings if data.get("stylesheets")), (None, {}))
     found = []
     for name, line in data.get("stylesheets", []):
-        sheet = next((folder / name for folder in style_dirs
-                      if (folder / name).is_file() and (folder / name).resolve().is_relative_to(folder)), None)
+        sheet = next((folder / name for folder in style_dirs if (folder / name).is_file()), None)
         if sheet is None:
             problems.append(Problem(path, line, "stylesheets", f"'{name}' not found; searched: "
                                     f"{', '.join(str(folder) for folder in style_dirs)}"))
+        elif not sheet.resolve().is_relative_to(sheet.parent.resolve()):
+            problems.append(Problem(path, line, "stylesheets", f"'{name}' in {sheet.parent} leads outside its folder "
+                                    "(to another file): replace the link by the file itself"))
         else:
             found.append(sheet.resolve())
     return tuple(found)
