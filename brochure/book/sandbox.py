@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
-from jinja2.utils import missing
+from jinja2.utils import generate_lorem_ipsum, missing
 
 from ..problems import Problem
 from ..themes.theme import TemplateFileError, Theme, ThemeLoader, checked_folder, read_template
@@ -25,24 +25,33 @@ MAX_REPEAT = 100_000       # `'x' * n`, `[..] * n`: the longest text or list a t
 MAX_POWER = 1_000          # `a ** b`: the largest exponent
 MAX_BITS = 100_000         # `a ** b`: the largest result, in bits
 MAX_HTML = 10_000_000      # characters of HTML one unit may make (the sample's largest card makes ~20,000)
+FORMAT_WIDTH = re.compile(r"\{[^{}]*:[^{}]*?(\d{6,})[^{}]*\}|%[-#0 +]*(\d{6,})")
 REPR = re.compile(r"<?'?brochure(?:\.\w+)*\.(\w+) object(?: at 0x[0-9a-f]+>)?'?")
 
 
 class SandboxEnvironment(ImmutableSandboxedEnvironment):
     """The immutable sandbox, with `*` and `**` bounded so that a template cannot fill the memory."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context, operator, left, right):
         if operator == "**" and isinstance(right, (int, float)) and (
                 abs(right) > MAX_POWER or isinstance(left, int) and left.bit_length() * abs(right) > MAX_BITS):
             raise SecurityError(f"the power {_short(left)} ** {_short(right)} is too large")
+        if operator == "%" and isinstance(left, str):
+            _bounded_format(left)
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
                     raise SecurityError(f"repeating {len(seq)} item(s) {times} times is too much "
                                         f"(at most {MAX_REPEAT})")
         return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value):
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            _bounded_format(value.__self__)   # '{:>999999999}'.format(1)
+        return wrapped
 
     def call(self, __context, __obj, *args, **kwargs):
         _bounded_numbers(args, kwargs)   # 'x'.center(10 ** 9) would fill the memory
@@ -58,6 +67,26 @@ def _bounded_numbers(args, kwargs) -> None:
     for value in (*args, *kwargs.values()):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_REPEAT:
             raise SecurityError(f"the number {value} is too large here (at most {MAX_REPEAT})")
+
+
+def _bounded_format(text: str) -> None:
+    for match in FORMAT_WIDTH.finditer(text):
+        _bounded_numbers([int(match.group(1) or match.group(2))], {})
+
+
+def _format_filter(original):
+    """Jinja2's `format` filter, refusing widths that would fill the memory ('%999999999d'|format(1))."""
+    def format(value, *args, **kwargs):
+        _bounded_format(str(value))
+        return original(value, *args, **kwargs)
+    return format
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 (Jinja's names)
+    """Jinja2's placeholder text, with at most 100 paragraphs of at most 1,000 words."""
+    if n > 100 or max > 1000:
+        raise SecurityError("lipsum makes at most 100 paragraphs of at most 1000 words")
+    return generate_lorem_ipsum(n, html, min, max)
 
 
 def _bounded(function):
@@ -77,7 +106,8 @@ def sandbox(theme: Theme, names: tuple[str, ...], filters: dict, functions: dict
                              keep_trailing_newline=True)
     env.filters.update(filters)
     env.filters = {name: _bounded(function) for name, function in env.filters.items()}
-    env.globals.update(functions)
+    env.filters["format"] = _format_filter(env.filters["format"])
+    env.globals.update(functions, lipsum=_lipsum)
     env.undefined = _undefined((*names, *env.globals))
     return env
 
