@@ -23,3 +23,9 @@ LAYOUT_SECONDS = 120.0         # wall-clock time to lay out one unit (a card, th
 MAX_PROOF_DPI = 1200           # `brochure proof --dpi`: an A4 page at 1200 dpi is already 140 megapixels
 MAX_SHEET_DPI = 150            # `--sheet-dpi`: the contact sheet holds every page
 MAX_SPREADS_PER_ROW = 50       # `--spreads`
+
+MAX_TEMPLATE_BYTES = 1_000_000   # a template file of the edition or its theme
+MAX_TEMPLATE_REPEAT = 100_000    # in a template: `'x' * n`, widths and counts given to filters and methods, lipsum
+MAX_TEMPLATE_POWER = 1_000       # in a template: the exponent of `a ** b`
+MAX_TEMPLATE_BITS = 100_000      # in a template: the size of the result of `a ** b`
+MAX_UNIT_HTML = 10_000_000       # characters of HTML one unit's template may make (a sample card makes ~20,000)

@@ -18,13 +18,10 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import generate_lorem_ipsum, missing
 
+from ..limits import MAX_TEMPLATE_BITS, MAX_TEMPLATE_POWER, MAX_TEMPLATE_REPEAT, MAX_UNIT_HTML
 from ..problems import Problem
 from ..themes.theme import TemplateFileError, Theme, ThemeLoader, checked_folder, read_template
 
-MAX_REPEAT = 100_000       # `'x' * n`, `[..] * n`: the longest text or list a template may make
-MAX_POWER = 1_000          # `a ** b`: the largest exponent
-MAX_BITS = 100_000         # `a ** b`: the largest result, in bits
-MAX_HTML = 10_000_000      # characters of HTML one unit may make (the sample's largest card makes ~20,000)
 FORMAT_WIDTH = re.compile(r"\{[^{}]*:[^{}]*?(\d{6,})[^{}]*\}|%[-#0 +]*(\d{6,})")
 REPR = re.compile(r"<?'?brochure(?:\.\w+)*\.(\w+) object(?: at 0x[0-9a-f]+>)?'?")
 
@@ -35,16 +32,17 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, (int, float)) and (
-                abs(right) > MAX_POWER or isinstance(left, int) and left.bit_length() * abs(right) > MAX_BITS):
+        if operator == "**" and isinstance(right, (int, float)) and (abs(right) > MAX_TEMPLATE_POWER or isinstance(
+                left, int) and left.bit_length() * abs(right) > MAX_TEMPLATE_BITS):
             raise SecurityError(f"the power {_short(left)} ** {_short(right)} is too large")
         if operator == "%" and isinstance(left, str):
             _bounded_format(left)
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) \
+                        and len(seq) * times > MAX_TEMPLATE_REPEAT:
                     raise SecurityError(f"repeating {len(seq)} item(s) {times} times is too much "
-                                        f"(at most {MAX_REPEAT})")
+                                        f"(at most {MAX_TEMPLATE_REPEAT})")
         return super().call_binop(context, operator, left, right)
 
     def wrap_str_format(self, value):
@@ -65,8 +63,8 @@ def _short(number) -> str:
 
 def _bounded_numbers(args, kwargs) -> None:
     for value in (*args, *kwargs.values()):
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_REPEAT:
-            raise SecurityError(f"the number {value} is too large here (at most {MAX_REPEAT})")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_TEMPLATE_REPEAT:
+            raise SecurityError(f"the number {value} is too large here (at most {MAX_TEMPLATE_REPEAT})")
 
 
 def _bounded_format(text: str) -> None:
@@ -118,8 +116,8 @@ def render(env: jinja2.Environment, name: str, values: dict) -> str:
     parts, size = [], 0
     for part in template.generate(values):
         size += len(part)
-        if size > MAX_HTML:
-            raise TemplateFileError(Path(template.filename), 1, f"makes more than {MAX_HTML // 1_000_000} million "
+        if size > MAX_UNIT_HTML:
+            raise TemplateFileError(Path(template.filename), 1, f"makes more than {MAX_UNIT_HTML // 1_000_000} million "
                                     "characters of HTML for one unit: look for loops inside loops")
         parts.append(part)
     return "".join(parts)

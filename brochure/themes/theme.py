@@ -26,6 +26,7 @@ from jinja2.loaders import split_template_path
 from .. import TOOL_ROOT
 from ..edition.schema import Checker
 from ..edition.sources import read_yaml
+from ..limits import MAX_TEMPLATE_BYTES
 from ..problems import BrochureError, ContentError, Problem
 
 THEME_FILE = "theme.yml"
@@ -34,7 +35,6 @@ SETTINGS = {"stylesheets", "extends", "start_on"}
 SIDES = ("left", "right", "any")
 UNIT_KINDS = ("cover", "editorial", "sommaire", "divider", "card", "promotions", "back-page", "blank")
 SHIPPED = ("templates", "styles", "assets")      # brochure's own data, readable by every edition
-MAX_TEMPLATE_BYTES = 1_000_000
 
 
 class TemplateFileError(jinja2.TemplateError):
