@@ -18,8 +18,10 @@ from .edition.config import CONFIG_NAME, load_config
 from .edition.content import load_card, load_edition
 from .edition.models import Card, Config, Edition
 from .edition.sources import read_yaml
+from .limits import TEMPLATE_SECONDS
 from .output import check_pdf_target, write_atomically
 from .pdf.render import Renderer, pdf_bytes, render_book
+from .pdf.time_limit import time_limit
 from .pdf.preflight import Finding, is_print_file, preflight
 from .problems import ERROR, WARNING, BrochureError, ContentError, Problem
 from .themes.theme import Theme, load_theme
@@ -44,11 +46,17 @@ class Result:
     errors: tuple[Problem, ...] = ()              # a draft's: the files printed as problem pages
 
 
-def check(root: Path, strict: bool = False, theme: str | None = None) -> tuple[Edition, list[Problem]]:
-    """Read and check everything, the theme and its templates too; raise ContentError listing every problem."""
+def check(root: Path, strict: bool = False, theme: str | None = None,
+          template_seconds: float | None = TEMPLATE_SECONDS) -> tuple[Edition, list[Problem]]:
+    """Read and check everything, the theme and its templates too; raise ContentError listing every problem.
+
+    Every unit's HTML is made, so that a template failing on this edition's values fails here, not in the build.
+    """
     edition, warnings = _content(root, strict)
     chosen = _theme(edition.config, theme)
-    book_units(edition, chosen)   # a template that fails on this edition's values fails here, not in the build
+    with time_limit(template_seconds, "making the HTML of every unit from the templates",
+                    "look for loops inside loops in the templates"):
+        book_units(edition, chosen)
     return edition, warnings
 
 

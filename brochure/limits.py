@@ -29,3 +29,4 @@ MAX_TEMPLATE_REPEAT = 100_000    # in a template: `'x' * n`, widths and counts g
 MAX_TEMPLATE_POWER = 1_000       # in a template: the exponent of `a ** b`
 MAX_TEMPLATE_BITS = 100_000      # in a template: the size of the result of `a ** b`
 MAX_UNIT_HTML = 10_000_000       # characters of HTML one unit's template may make (a sample card makes ~20,000)
+TEMPLATE_SECONDS = 60.0         # wall-clock time for `check` to make every unit's HTML from the templates

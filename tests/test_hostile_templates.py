@@ -295,3 +295,12 @@ def test_a_stylesheet_linked_to_a_file_outside_is_refused(mini):
     assert_refused(run("-C", mini, "check"),
                    f"styles/mine/theme.yml:4: stylesheets: 'secret.css' in {mini}/styles/mine leads outside its folder "
                    "(to another file): replace the link by the file itself", SUMMARY)
+
+
+def test_a_template_looping_endlessly_is_stopped_by_check(mini):
+    from brochure.build import check
+    template(mini, "cover.html", "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")
+    with pytest.raises(BrochureError) as error:
+        check(mini, template_seconds=0.5)
+    assert str(error.value) == ("making the HTML of every unit from the templates took more than 0.5 s: "
+                                "look for loops inside loops in the templates")
