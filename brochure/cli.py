@@ -142,6 +142,8 @@ def preview(context: Context, card: str, theme: str | None, variant: str | None,
 def check(context: Context, strict: bool, pdf: str | None) -> None:
     """Check every file of the edition without building; list every problem.
 
+    The theme is checked too (theme.yml, and every template in the edition's
+    templates/ folder, compiled and run on the edition's values).
     Each problem is one line, `file:line: field: message`. Errors stop a build;
     warnings (content to complete: a missing photo, a key figure's value
     declared missing) do not, unless --strict. With --pdf, the built PDF is
