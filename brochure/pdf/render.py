@@ -75,7 +75,7 @@ class SandboxFetcher(URLFetcher):
         if self.cmyk is None:
             return None
         if content_type in ("text/css", "image/svg+xml"):
-            return self.cmyk.css(path.read_text(encoding="utf-8")).encode("utf-8")
+            return self.cmyk.file(path, content_type)
         if content_type.startswith("image/"):
             return self.cmyk.image(path.read_bytes())
         return None
