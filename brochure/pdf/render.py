@@ -19,7 +19,6 @@ from urllib.parse import unquote, urlparse
 
 import PIL.Image
 import weasyprint
-from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .. import TOOL_ROOT, __version__
@@ -27,7 +26,7 @@ from ..edition.config import PAGE_SIZES
 from ..edition.content import MAX_PIXELS
 from ..book.plan import Plan, fill_sommaire, paginate
 from ..book.units import Unit
-from ..text.fonts import font_folders, isolate_fontconfig
+from ..text.fonts import BundledFonts, font_folders
 from ..edition.models import Config
 from ..limits import LAYOUT_SECONDS
 from ..problems import BrochureError
@@ -115,8 +114,7 @@ class Renderer:
     layout_seconds: float | None = LAYOUT_SECONDS   # per unit; None: no limit
 
     def __post_init__(self):
-        isolate_fontconfig(font_folders(self.config.root, TOOL_ROOT))
-        self.fonts = FontConfiguration()
+        self.fonts = BundledFonts(font_folders(self.config.root, TOOL_ROOT))
         self.color_profiles: dict = {}
         profile = next((root / PROFILE for root in (self.config.root, TOOL_ROOT) if (root / PROFILE).is_file()), None)
         if self.variant.cmyk and profile is None:
