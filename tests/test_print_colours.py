@@ -222,10 +222,20 @@ def grey(rgb):
     ("lab(53.39 0 0)", "device-cmyk(0% 0% 0% 50%)"),          # L* of sRGB 50 % grey
     ("oklch(0.5999 0 0)", "device-cmyk(0% 0% 0% 50%)"),
     ("color(srgb 0.5 0.5 0.5)", "device-cmyk(0% 0% 0% 50%)"),
+    ("color(srgb-linear 0.214 0.214 0.214)", "device-cmyk(0% 0% 0% 50%)"),
+    ("color(xyz 0.2034 0.214 0.2330)", "device-cmyk(0% 0% 0% 50%)"),          # D65 white x 0.214
+    ("lch(53.39 0 0 / 0.5)", "device-cmyk(0% 0% 0% 50% / 0.5)"),
     ("device-cmyk(10% 20% 30% 40%)", "device-cmyk(10% 20% 30% 40%)"),
 ])
 def test_each_colour_syntax_becomes_device_cmyk(written, printed):
     assert colours.stylesheet(f"p {{ color: {written} }}", grey) == f"p {{ color: {printed} ;}}"
+
+
+def test_a_wide_gamut_colour_is_refused_with_its_line():
+    with pytest.raises(colours.ColourError) as error:
+        colours.stylesheet("p {}\n\nh1 { color: color(display-p3 1 0 0) }", grey)
+    assert (error.value.line, str(error.value)) == (3, "color(display-p3 1 0 0): colours in display-p3 cannot be "
+                                                       "converted to CMYK here: write them as rgb(), hsl() or lab()")
 
 
 def test_only_colours_change_never_selectors_urls_strings_or_names():

@@ -85,10 +85,6 @@ class Cmyk:
         self.problems: list[Problem] = []
         self._cache: dict[str, tuple] = {}
 
-    def colour(self, rgb: str) -> str:
-        """"#e5533d" -> "device-cmyk(0% 80% 80% 5%)"."""
-        return "device-cmyk(" + " ".join(f"{v:g}%" for v in self.values(rgb)) + ")"
-
     def values(self, rgb: str) -> tuple:
         """"#e5533d" -> (0, 80, 80, 5), in percent; neutral greys go to black ink only."""
         rgb = _long_hex(rgb.lower())
@@ -106,10 +102,6 @@ class Cmyk:
             return 0, 0, 0, round(100 - (r + g + b) / 3 / 2.55)
         pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), (r, g, b)), self.transform).getpixel((0, 0))
         return tuple(round(v / 2.55) for v in pixel)
-
-    def css(self, text: str) -> str:
-        """Every colour of a stylesheet -> device-cmyk()."""
-        return colours.stylesheet(text, self.ink)
 
     def file(self, path: Path, content_type: str) -> bytes | None:
         """A stylesheet or an SVG, colours in CMYK; None (and a problem kept for the end) if it cannot be."""

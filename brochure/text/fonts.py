@@ -65,8 +65,8 @@ class BundledFonts(FontConfiguration):
         super().__init__()
         fontconfig = weasyprint_ffi.fontconfig
         config = _fontconfig().FcConfigCreate()
+        printable(tuple(folders))  # every file is a readable font (cached: `check` has read them already)
         for path in font_files(folders):
-            read_font(path)
             if not fontconfig.FcConfigAppFontAddFile(config, os.fsencode(path)):
                 log.debug("fontconfig cannot read %s; WeasyPrint loads it itself from @font-face", path)
         font_map = weasyprint_ffi.ffi.cast("PangoFcFontMap *", self.font_map)
