@@ -166,9 +166,11 @@ def _inner_forms(holder, seen):
 
 def _ink(rgb):
     """What the bundled profile gives for an sRGB colour, in percent (Pillow's LittleCMS, not our code)."""
-    transform = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(TOOL_ROOT / PROFILE)),
-                                        "RGB", "CMYK", renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
-    return tuple(round(v / 2.55) for v in ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), transform).getpixel((0, 0)))
+    profile = ImageCms.getOpenProfile(str(TOOL_ROOT / PROFILE))
+    transform = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), profile, "RGB", "CMYK",
+                                        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+    pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), transform).getpixel((0, 0))
+    return tuple(round(v / 2.55) for v in pixel)
 
 
 def test_two_print_builds_of_the_same_sources_are_byte_identical(mini, tmp_path):
@@ -270,7 +272,8 @@ def test_an_svg_gradient_stops_the_print_build_with_its_file_and_line(mini):
                                        '<linearGradient id="g"><stop offset="0" stop-color="red"/></linearGradient>\n'
                                        '</defs><rect width="10" height="10" fill="url(#g)"/></svg>\n')
     card = mini / "data" / "cards" / "01-alpha.md"
-    card.write_text(card.read_text().replace("## Problématique", "![Ombré](../images/shaded.svg)\n\n## Problématique"))
+    card.write_text(card.read_text().replace("## Problématique",
+                                             "![Ombré](../images/shaded.svg)\n\n## Problématique"))
     with pytest.raises(BrochureError) as error:
         preview(mini, "1", variant="print")
     assert str(error.value).splitlines() == [
