@@ -10,10 +10,11 @@ import pytest
 from PIL import Image, ImageCms
 
 from brochure import TOOL_ROOT
+from brochure.book.builder import Builder, Options
 from brochure.build import build, preview
 from brochure.pdf import colours
 from brochure.pdf.variants import PROFILE
-from brochure.problems import BrochureError
+from brochure.problems import BrochureError, ContentError
 from conftest import EDITIONS
 
 # A figure whose fragment ids look like hex colours: #bad (a pattern) and #face (a shape drawn by <use>).
@@ -265,7 +266,7 @@ def test_html_style_attributes_change_the_text_does_not():
                                               '#fff" b</p><style>p { color: device-cmyk(0% 0% 0% 100%) ;}</style>')
 
 
-def test_an_svg_gradient_stops_the_print_build_with_its_file_and_line(mini):
+def _shaded_figure(mini: Path) -> None:
     images = mini / "data" / "images"
     images.mkdir()
     (images / "shaded.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">\n<defs>\n'
@@ -274,8 +275,34 @@ def test_an_svg_gradient_stops_the_print_build_with_its_file_and_line(mini):
     card = mini / "data" / "cards" / "01-alpha.md"
     card.write_text(card.read_text().replace("## Problématique",
                                              "![Ombré](../images/shaded.svg)\n\n## Problématique"))
+
+
+SHADED = ("data/images/shaded.svg:3: colour: <linearGradient>: an SVG gradient cannot be printed in CMYK by "
+          "WeasyPrint: use solid colours")
+
+
+def test_an_svg_gradient_stops_the_print_build_with_its_file_and_line(mini):
+    _shaded_figure(mini)
     with pytest.raises(BrochureError) as error:
         preview(mini, "1", variant="print")
-    assert str(error.value).splitlines() == [
-        "data/images/shaded.svg:3: colour: <linearGradient>: an SVG gradient cannot be printed in CMYK by WeasyPrint: "
-        "use solid colours", "1 error(s), 0 warning(s): nothing was built."]
+    assert str(error.value).splitlines() == [SHADED, "1 error(s), 0 warning(s): nothing was built."]
+
+
+def test_a_long_lived_builder_says_it_again_on_every_refresh_until_it_is_fixed(mini):
+    _shaded_figure(mini)
+    (mini / "styles").mkdir()
+    sheet = mini / "styles" / "card.css"
+    sheet.write_text('@import url("theme:default/card.css");\n.card-title { background: linear-gradient(red, blue); }\n')
+    builder = Builder(mini, Options(variant="print"))
+    for fix, problem in [(lambda: sheet.write_text('@import url("theme:default/card.css");\n'),
+                          "styles/card.css:2: colour: linear-gradient() cannot be printed in CMYK by WeasyPrint: "
+                          "use a solid colour"),
+                         (lambda: (mini / "data" / "images" / "shaded.svg").write_text(
+                             '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" '
+                             'height="10"/></svg>'), SHADED)]:
+        for _ in range(2):   # the second refresh reuses the renderer and what was laid out
+            with pytest.raises(ContentError) as error:
+                builder.refresh()
+            assert [p.format(mini) for p in error.value.problems] == [problem]
+        fix()
+    assert builder.refresh().pages

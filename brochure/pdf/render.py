@@ -86,6 +86,8 @@ class SandboxFetcher(URLFetcher):
 
     def raise_refused(self, where: str) -> None:
         """Stop the build if anything was refused while making `where` (WeasyPrint only logs it)."""
+        if self.cmyk is not None:
+            self.cmyk.raise_problems()   # a colour that cannot be printed in CMYK, with its file and line
         if self.refused:
             refused, self.refused = self.refused, []
             raise BrochureError(f"{where}: refused to read {', '.join(refused)}: "

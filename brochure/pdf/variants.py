@@ -82,7 +82,8 @@ class Cmyk:
                                 "profile your printer gives you, or delete it to use the bundled FOGRA39 one") from None
         self.root = config.root
         self.declared = {s.colour.rgb.lower(): s.colour.cmyk for s in config.sections if s.colour.cmyk}
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = []             # in the SVGs of the unit being laid out
+        self.stylesheet_problems: list[Problem] = []  # in the stylesheets: they hold as long as this renderer
         self._cache: dict[str, tuple] = {}
 
     def values(self, rgb: str) -> tuple:
@@ -110,7 +111,8 @@ class Cmyk:
                 return colours.svg(path.read_bytes(), self.ink)
             return colours.stylesheet(path.read_bytes(), self.ink).encode("utf-8")
         except colours.ColourError as error:
-            self.problems.append(Problem(path, error.line, "colour", str(error)))
+            found = self.problems if content_type == "image/svg+xml" else self.stylesheet_problems
+            found.append(Problem(path, error.line, "colour", str(error)))
             return None
 
     def html(self, text: str, where: str = "a page") -> str:
@@ -122,9 +124,13 @@ class Cmyk:
             raise BrochureError(f"{where}, line {error.line} of its HTML: colour: {error}") from None
 
     def raise_problems(self) -> None:
-        """Stop the print build on a colour that could not be converted (WeasyPrint only logs fetch errors)."""
-        if self.problems:
-            problems, self.problems = self.problems, []
+        """Stop the print build on a colour that could not be converted (WeasyPrint only logs fetch errors).
+
+        Called at the end of each unit's layout (a unit whose SVG failed is not kept) and before writing the PDF.
+        """
+        problems = list(dict.fromkeys([*self.stylesheet_problems, *self.problems]))
+        self.problems = []
+        if problems:
             raise ContentError(problems, self.root)
 
     def image(self, data: bytes) -> bytes | None:
