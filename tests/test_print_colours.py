@@ -306,3 +306,14 @@ def test_a_long_lived_builder_says_it_again_on_every_refresh_until_it_is_fixed(m
             assert [p.format(mini) for p in error.value.problems] == [problem]
         fix()
     assert builder.refresh().pages
+
+
+def test_an_illustrator_svg_with_internal_entities_is_converted_an_external_one_refused():
+    internal = (b'<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY ns_svg "http://www.w3.org/2000/svg">]>\n'
+                b'<svg xmlns="&ns_svg;"><rect fill="#000"/></svg>')
+    assert b'fill="device-cmyk(0% 0% 0% 100%)"' in colours.svg(internal, grey)
+    external = b'<?xml version="1.0"?>\n<!DOCTYPE svg [\n<!ENTITY secret SYSTEM "/etc/passwd">]>\n<svg>&secret;</svg>'
+    with pytest.raises(colours.ColourError) as error:
+        colours.svg(external, grey)
+    assert (error.value.line, str(error.value)) == (3, "the SVG declares the external entity 'secret': "
+                                                       "remove it (export the SVG again)")

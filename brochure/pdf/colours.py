@@ -181,7 +181,7 @@ def svg(data: bytes, ink: Ink) -> bytes:
 
 
 def _parse_xml(data: bytes) -> tuple[ElementTree.Element, dict[int, int]]:
-    """XML bytes -> its element tree and the line of each element; entity declarations refused."""
+    """XML bytes -> its element tree and the line of each element; external entities refused, none fetched."""
     parser = expat.ParserCreate(namespace_separator=" ")
     stack: list[ElementTree.Element] = []
     found: list[ElementTree.Element] = []
@@ -199,8 +199,10 @@ def _parse_xml(data: bytes) -> tuple[ElementTree.Element, dict[int, int]]:
         elif stack:
             stack[-1].text = (stack[-1].text or "") + text
 
-    def entity(*_):
-        raise ColourError(parser.CurrentLineNumber, "the SVG declares XML entities: remove them (export the SVG again)")
+    def entity(name, is_parameter, value, *_):
+        if value is None:   # an external entity: a file or a URL (internal ones are bounded by expat)
+            raise ColourError(parser.CurrentLineNumber, f"the SVG declares the external entity '{name}': "
+                                                        "remove it (export the SVG again)")
 
     parser.StartElementHandler, parser.EndElementHandler = start, lambda name: stack.pop()
     parser.CharacterDataHandler, parser.EntityDeclHandler = characters, entity
