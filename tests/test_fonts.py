@@ -12,9 +12,10 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 
+from brochure import TOOL_ROOT
 from brochure.build import build, check, preview
 from brochure.problems import BrochureError, ContentError
-from brochure.text.fonts import font_folders, printable
+from brochure.text.fonts import _empty, font_files, font_folders, printable, read_font
 
 SYMBOLS = "⊗ ✔ ∉ ➜"          # in none of the theme's fonts: printed with Brochure Symbols
 IN_INTER = "✓ ≥ → €"         # Inter has these
@@ -140,3 +141,13 @@ def test_no_system_font_and_no_environment_variable(mini, monkeypatch, read_pdf,
     caplog.clear()
     fonts = {name.split("+", 1)[-1] for name in read_pdf(path).fonts()}
     assert fonts and all(name.startswith(("Inter", "Noto-Serif", "Brochure-Symbols")) for name in fonts), fonts
+
+
+def test_the_shipped_fonts_draw_every_character_of_french_text_and_the_symbols():
+    """The check trusts the shipped fonts (looking at all their glyphs takes seconds): here they are looked at."""
+    text = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789àâäæçéèêëîïôœùûüÿÀÂÄÆÇÉÈÊËÎÏÔŒÙÛÜŸ"
+            "«»’‘“”…–—•·°%‰€$£×÷±≤≥≠≈→←↑↓⊗⊕✓✔✗✘★☐☑∞∑∏√∫∂∆∇∈∉∩∪➜♠♣♥♦")
+    for path in font_files(font_folders(TOOL_ROOT)):
+        font = read_font(path)
+        cmap = font.getBestCmap()
+        assert not [c for c in text if ord(c) in cmap and _empty(font, cmap[ord(c)], ord(c))], path.name

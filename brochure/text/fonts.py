@@ -27,6 +27,7 @@ from fontTools.ttLib import TTFont
 from weasyprint.text import ffi as weasyprint_ffi
 from weasyprint.text.fonts import FontConfiguration
 
+from .. import TOOL_ROOT
 from ..problems import BrochureError
 
 log = logging.getLogger(__name__)
@@ -94,26 +95,28 @@ def printable(folders: tuple[Path, ...]) -> Characters:
 
 @functools.lru_cache(maxsize=8)
 def _characters(fingerprint: tuple) -> Characters:
-    return Characters([read_font(path) for path, _, _ in fingerprint])
+    shipped = (TOOL_ROOT / "assets" / "fonts").resolve()
+    return Characters([(read_font(path), not path.resolve().is_relative_to(shipped)) for path, _, _ in fingerprint])
 
 
 class Characters:
     """The code points the fonts draw: claimed in a cmap, by a glyph that is not empty in any font claiming it.
 
-    Glyphs are looked at only for the characters asked about (looking at every glyph of every font costs seconds).
+    Glyphs are looked at only in the edition's own fonts (the shipped ones are checked by the tests), and only
+    for the characters asked about: looking at every glyph of every font costs seconds.
     """
 
-    def __init__(self, fonts: list[TTFont]):
-        self._fonts = [(font, font.getBestCmap() or {}) for font in fonts]
-        self._claimed = frozenset(point for _, cmap in self._fonts for point in cmap)
+    def __init__(self, fonts: list[tuple[TTFont, bool]]):
+        self._fonts = [(font, font.getBestCmap() or {}, looked_at) for font, looked_at in fonts]
+        self._claimed = frozenset(point for _, cmap, _ in self._fonts for point in cmap)
         self._drawn: dict[int, bool] = {}
 
     def __contains__(self, point: int) -> bool:
         if point not in self._claimed:
             return False
         if point not in self._drawn:
-            self._drawn[point] = not any(_empty(font, cmap[point], point) for font, cmap in self._fonts
-                                         if point in cmap)
+            self._drawn[point] = not any(_empty(font, cmap[point], point) for font, cmap, looked_at in self._fonts
+                                         if looked_at and point in cmap)
         return self._drawn[point]
 
     def __bool__(self) -> bool:
