@@ -110,14 +110,11 @@ def value(tokens: list, ink: Ink, names: bool = True) -> list:
 
 def device_cmyk(colour: Color, ink: Ink, token) -> str:
     """A parsed colour -> "device-cmyk(c% m% y% k%)", with " / alpha" when it is not opaque."""
-    if colour.space == "device-cmyk":
-        c, m, y, k = (round(v * 100, 1) for v in colour.coordinates)
-    else:
-        rgb = srgb(colour)
-        if rgb is None:
-            raise ColourError(token.source_line, f"{tinycss2.serialize([token])}: colours in {colour.space} cannot "
-                                                 "be converted to CMYK here: write them as rgb(), hsl() or lab()")
-        c, m, y, k = ink(tuple(round(min(1, max(0, v)) * 255) for v in rgb))
+    rgb = srgb(colour)
+    if rgb is None:
+        raise ColourError(token.source_line, f"{tinycss2.serialize([token])}: colours in {colour.space} cannot "
+                                             "be converted to CMYK here: write them as rgb(), hsl() or lab()")
+    c, m, y, k = ink(tuple(round(min(1, max(0, v)) * 255) for v in rgb))
     alpha = f" / {round(colour.alpha, 4):g}" if colour.alpha < 1 else ""
     return f"device-cmyk({c:g}% {m:g}% {y:g}% {k:g}%{alpha})"
 
