@@ -87,10 +87,14 @@ def read_font(path: Path) -> TTFont:
                             "copy of the font, or remove it") from None
 
 
+def fingerprint(folders) -> tuple:
+    """The font files of `folders` with their size and time: what a long-lived process compares to see a change."""
+    return tuple((path, path.stat().st_size, path.stat().st_mtime_ns) for path in font_files(folders))
+
+
 def printable(folders: tuple[Path, ...]) -> Characters:
     """Every code point some bundled font can draw (see `Characters`); cached while the font files are unchanged."""
-    fingerprint = tuple((path, path.stat().st_size, path.stat().st_mtime_ns) for path in font_files(folders))
-    return _characters(fingerprint)
+    return _characters(fingerprint(folders))
 
 
 @functools.lru_cache(maxsize=8)
