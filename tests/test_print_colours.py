@@ -261,9 +261,19 @@ def test_svg_colour_attributes_change_fragment_ids_do_not():
 
 
 def test_html_style_attributes_change_the_text_does_not():
-    html = '<p style="--section: #000">a style="color: #fff" b</p><style>p { color: #000 }</style>'
-    assert colours.html_styles(html, grey) == ('<p style="--section: device-cmyk(0% 0% 0% 100%);">a style="color: '
-                                              '#fff" b</p><style>p { color: device-cmyk(0% 0% 0% 100%) ;}</style>')
+    html = ('<p style="--section: #000">a style="color: #fff" b</p>\n<style>p { color: #000 }</style>'
+            "<br style='color: WHITE'><hr style=color:red>")
+    assert colours.html_styles(html, grey) == (
+        '<p style="--section: device-cmyk(0% 0% 0% 100%);">a style="color: #fff" b</p>\n'
+        '<style>p { color: device-cmyk(0% 0% 0% 100%) ;}</style><br style="color: device-cmyk(0% 0% 0% 0%);">'
+        '<hr style="color:device-cmyk(0% 0% 0% 67%);">')
+
+
+def test_a_malformed_svg_is_an_error_with_its_line():
+    with pytest.raises(colours.ColourError) as error:
+        colours.svg(b'<svg xmlns="http://www.w3.org/2000/svg">\n<rect>\n</svg>', grey)
+    assert (error.value.line, str(error.value)) == (3, "not a well-formed SVG (mismatched tag): "
+                                                       "fix it or export it again")
 
 
 def _shaded_figure(mini: Path) -> None:
