@@ -19,7 +19,6 @@ from urllib.parse import unquote, urlparse
 
 import PIL.Image
 import weasyprint
-from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .. import TOOL_ROOT, __version__
@@ -27,7 +26,7 @@ from ..edition.config import PAGE_SIZES
 from ..edition.content import MAX_PIXELS
 from ..book.plan import Plan, fill_sommaire, paginate
 from ..book.units import Unit
-from ..text.fonts import font_folders, isolate_fontconfig
+from ..text.fonts import BundledFonts, font_folders
 from ..edition.models import Config
 from ..limits import LAYOUT_SECONDS
 from ..problems import BrochureError
@@ -81,7 +80,7 @@ class SandboxFetcher(URLFetcher):
         if self.cmyk is None:
             return None
         if content_type in ("text/css", "image/svg+xml"):
-            return self.cmyk.css(path.read_text(encoding="utf-8")).encode("utf-8")
+            return self.cmyk.file(path, content_type)
         if content_type.startswith("image/"):
             return self.cmyk.image(path.read_bytes())
         return None
@@ -93,6 +92,8 @@ class SandboxFetcher(URLFetcher):
 
     def raise_refused(self, where: str) -> None:
         """Stop the build if anything was refused while making `where` (WeasyPrint only logs it)."""
+        if self.cmyk is not None:
+            self.cmyk.raise_problems()   # a colour that cannot be printed in CMYK, with its file and line
         if self.refused:
             refused, self.refused = self.refused, []
             raise BrochureError(f"{where}: refused to read {', '.join(refused)}: "
@@ -125,8 +126,7 @@ class Renderer:
     layout_seconds: float | None = LAYOUT_SECONDS   # per unit; None: no limit
 
     def __post_init__(self):
-        isolate_fontconfig(font_folders(self.config.root, TOOL_ROOT))
-        self.fonts = FontConfiguration()
+        self.fonts = BundledFonts(font_folders(self.config.root, TOOL_ROOT))
         self.color_profiles: dict = {}
         profile = next((root / PROFILE for root in (self.config.root, TOOL_ROOT) if (root / PROFILE).is_file()), None)
         if self.variant.cmyk and profile is None:

@@ -10,8 +10,9 @@
 """
 from __future__ import annotations
 
+import hashlib
 import io
-import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from PIL import Image, ImageCms
 
 from ..edition.config import VARIANTS
 from ..edition.models import Config
-from ..problems import BrochureError
+from ..problems import BrochureError, ContentError, Problem
+from . import colours
 
 PROFILE = Path("assets") / "icc" / "brochure-cmyk-fogra39.icc"
 SCREEN_DPI = 150        # images of the screen variant are downsampled to this resolution at their placed size
@@ -65,23 +67,24 @@ def make_variant(name: str, accessible: bool = False, archival: bool = False) ->
     return Variant("screen", 0, "none", False, SCREEN_DPI, flavour[accessible, archival], accessible)
 
 
-HEX = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
-RGB_FUNCTION = re.compile(r"rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)\s*(?:[,/]\s*[\d.]+%?\s*)?\)")
-
-
 class Cmyk:
-    """Turns the RGB colours and images of a theme into CMYK through the output profile."""
+    """Turns the colours of a theme, its SVGs and its images into CMYK through the output profile."""
 
     def __init__(self, profile: Path, config: Config):
-        self.profile = ImageCms.getOpenProfile(str(profile))
-        self.transform = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), self.profile, "RGB", "CMYK",
-                                                 renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+        try:
+            self.profile = ImageCms.getOpenProfile(str(profile))
+            self.transform = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), self.profile, "RGB", "CMYK",
+                                                     renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+        except (OSError, ImageCms.PyCMSError) as error:
+            shown = profile.relative_to(config.root) if profile.is_relative_to(config.root) else profile
+            reason = str(error).strip().rstrip(".") or type(error).__name__
+            raise BrochureError(f"{shown}: not a usable CMYK ICC profile ({reason}): replace it with the "
+                                "profile your printer gives you, or delete it to use the bundled FOGRA39 one") from None
+        self.root = config.root
         self.declared = {s.colour.rgb.lower(): s.colour.cmyk for s in config.sections if s.colour.cmyk}
+        self.problems: list[Problem] = []             # in the SVGs of the unit being laid out
+        self.stylesheet_problems: list[Problem] = []  # in the stylesheets: they hold as long as this renderer
         self._cache: dict[str, tuple] = {}
-
-    def colour(self, rgb: str) -> str:
-        """"#e5533d" -> "device-cmyk(0% 80% 80% 5%)"."""
-        return "device-cmyk(" + " ".join(f"{v:g}%" for v in self.values(rgb)) + ")"
 
     def values(self, rgb: str) -> tuple:
         """"#e5533d" -> (0, 80, 80, 5), in percent; neutral greys go to black ink only."""
@@ -90,6 +93,10 @@ class Cmyk:
             self._cache[rgb] = self.declared.get(rgb) or self._convert(rgb)
         return self._cache[rgb]
 
+    def ink(self, rgb: tuple[int, int, int]) -> tuple:
+        """(229, 83, 61) -> (0, 80, 80, 5), in percent."""
+        return self.values("#" + "".join(f"{v:02x}" for v in rgb))
+
     def _convert(self, rgb: str) -> tuple:
         r, g, b = (int(rgb[i:i + 2], 16) for i in (1, 3, 5))
         if max(r, g, b) - min(r, g, b) <= 6:  # a grey: text and rules print in black ink alone
@@ -97,14 +104,34 @@ class Cmyk:
         pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), (r, g, b)), self.transform).getpixel((0, 0))
         return tuple(round(v / 2.55) for v in pixel)
 
-    def css(self, text: str) -> str:
-        """Every #hex and rgb() colour of a stylesheet (or SVG) -> device-cmyk()."""
-        text = RGB_FUNCTION.sub(lambda m: self.colour("#" + "".join(f"{int(v):02x}" for v in m.groups())), text)
-        return HEX.sub(lambda m: self.colour(m.group(0)), text)
+    def file(self, path: Path, content_type: str) -> bytes | None:
+        """A stylesheet or an SVG, colours in CMYK; None (and a problem kept for the end) if it cannot be."""
+        try:
+            if content_type == "image/svg+xml":
+                return colours.svg(path.read_bytes(), self.ink)
+            return colours.stylesheet(path.read_bytes(), self.ink).encode("utf-8")
+        except colours.ColourError as error:
+            found = self.problems if content_type == "image/svg+xml" else self.stylesheet_problems
+            found.append(Problem(path, error.line, "colour", str(error)))
+            return None
 
-    def html(self, text: str) -> str:
-        """The colours of the style attributes of a unit's HTML -> device-cmyk()."""
-        return re.sub(r'style="([^"]*)"', lambda m: f'style="{self.css(m.group(1))}"', text)
+    def html(self, text: str, where: str = "a page") -> str:
+        """The colours of the style attributes and <style> elements of a unit's HTML -> device-cmyk()."""
+        self.raise_problems()
+        try:
+            return colours.html_styles(text, self.ink)
+        except colours.ColourError as error:
+            raise BrochureError(f"{where}, line {error.line} of its HTML: colour: {error}") from None
+
+    def raise_problems(self) -> None:
+        """Stop the print build on a colour that could not be converted (WeasyPrint only logs fetch errors).
+
+        Called at the end of each unit's layout (a unit whose SVG failed is not kept) and before writing the PDF.
+        """
+        problems = list(dict.fromkeys([*self.stylesheet_problems, *self.problems]))
+        self.problems = []
+        if problems:
+            raise ContentError(problems, self.root)
 
     def image(self, data: bytes) -> bytes | None:
         """A raster image -> the same pixels as a CMYK JPEG (alpha flattened on white); None if not raster."""
@@ -131,8 +158,12 @@ def _long_hex(colour: str) -> str:
 
 
 def cmyk_operators(pdf_bytes: bytes, cmyk: Cmyk) -> bytes:
-    """Rewrite the RGB colour operators left in a PDF (WeasyPrint draws crop marks in RGB) as CMYK ones."""
+    """Rewrite the RGB colour operators left in a PDF (WeasyPrint draws crop marks in RGB) as CMYK ones.
+
+    Also gives the XMP metadata a DocumentID derived from the edition, so that a print build is reproducible.
+    """
     import pikepdf
+    cmyk.raise_problems()
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         for container in _content_holders(pdf):
             commands = pikepdf.parse_content_stream(container)
@@ -151,13 +182,24 @@ def cmyk_operators(pdf_bytes: bytes, cmyk: Cmyk) -> bytes:
                 container.obj.Contents = pdf.make_stream(data)
             else:
                 container.write(data)
+        _fixed_document_id(pdf)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True)
     return out.getvalue()
 
 
+def _fixed_document_id(pdf) -> None:
+    """WeasyPrint writes a random XMP DocumentID into a PDF/X-4: derive it from the PDF identifier (the edition's)."""
+    if "/Metadata" not in pdf.Root or "/ID" not in pdf.trailer:
+        return
+    document_id = f"xmp.did:{uuid.UUID(bytes=hashlib.md5(bytes(pdf.trailer.ID[0])).digest())}"
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as metadata:
+        if "xmpMM:DocumentID" in metadata:
+            metadata["xmpMM:DocumentID"] = document_id
+
+
 def _content_holders(pdf):
-    """Every content stream: the pages' and those of their form XObjects."""
+    """Every content stream: the pages', their form XObjects' and their tiling patterns'."""
     seen = set()
     for page in pdf.pages:
         yield page
@@ -166,7 +208,10 @@ def _content_holders(pdf):
             holder = stack.pop()
             if holder.objgen in seen:
                 yield holder
-            for xobject in ((holder.get("/Resources") or {}).get("/XObject") or {}).values():
-                if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+            resources = holder.get("/Resources") or {}
+            drawn = [*(resources.get("/XObject") or {}).values(), *(resources.get("/Pattern") or {}).values()]
+            for xobject in drawn:
+                if (xobject.get("/Subtype") == "/Form" or xobject.get("/PatternType") == 1) \
+                        and xobject.objgen not in seen:
                     seen.add(xobject.objgen)
                     stack.append(xobject)
