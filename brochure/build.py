@@ -29,6 +29,8 @@ from .pdf.variants import Variant, make_variant
 
 log = logging.getLogger(__name__)
 BUILD_DIR = "build"
+SITE_DIR = "site"           # build/site/: the HTML edition
+CACHE_DIR = ".cache"        # build/.cache/: what a build keeps for the next one (subset web fonts)
 PAGES_FILE = "pages.json"   # where each unit of the last books built started, for previews and the preflight
 PREVIEW_DIR = "preview"     # previews have their own folder: they never replace a book
 MAX_BOOKS = 20              # books remembered in pages.json
@@ -44,6 +46,7 @@ class Result:
     first_pages: dict
     findings: tuple[Finding, ...] | None = None   # the preflight's, for a print build
     errors: tuple[Problem, ...] = ()              # a draft's: the files printed as problem pages
+    counted: str = "page(s)"                       # what `pages` counts: "page(s)" of a PDF or a site, "chapter(s)"
 
 
 def check(root: Path, strict: bool = False, theme: str | None = None,
@@ -92,6 +95,45 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
         findings = tuple(preflight(target, True, book.first_pages, missing_by_unit(edition, warnings)))
     return Result(target, generation.pages, time.perf_counter() - began, tuple(warnings), book.first_pages,
                   findings, generation.errors)
+
+
+def build_formats(root: Path, formats: tuple[str, ...] | None = None, theme: str | None = None,
+                  strict: bool = False, output: Path | None = None, **pdf_options) -> list[Result]:
+    """Each format asked (default: `formats` in brochure.yml): the PDF, then the EPUB, then the site, which offers both."""
+    if not formats:
+        config, problems = load_config(root)
+        if config is None:
+            raise ContentError(problems, root.resolve())
+        formats = config.formats
+    if output is not None and "pdf" not in formats:
+        raise BrochureError("--output names the PDF: add --format pdf, or leave --output out")
+    results = []
+    if "pdf" in formats:
+        results.append(build(root, theme, output, strict, **pdf_options))
+    for kind in ("epub", "html"):
+        if kind in formats:
+            results.append(build_screen(root, kind, theme, strict))
+    return results
+
+
+def build_screen(root: Path, kind: str, theme: str | None = None, strict: bool = False) -> Result:
+    """The EPUB (build/<name>.epub) or the static site (build/site/) of the checked edition."""
+    from .web.cover import cover_image
+    from .web.epub import make_epub
+    from .web.site import make_site, write_site
+    began = time.perf_counter()
+    edition, warnings = check(root, strict)
+    config = edition.config
+    chosen = load_theme(theme or config.theme, config.root)
+    build_dir = config.root / BUILD_DIR
+    epub = build_dir / (config.output.removesuffix(".pdf") + ".epub")
+    if kind == "epub":
+        target = write_atomically(epub, make_epub(edition, chosen, cover_image(edition, chosen), build_dir / CACHE_DIR))
+        count, counted = len(edition.cards), "card(s)"
+    else:
+        site = make_site(edition, chosen, {"pdf": build_dir / config.output, "epub": epub}, build_dir / CACHE_DIR)
+        target, count, counted = write_site(site, build_dir / SITE_DIR), site.pages, "page(s)"
+    return Result(target, count, time.perf_counter() - began, tuple(warnings), {}, counted=counted)
 
 
 def check_pdf(root: Path, pdf: Path | None = None) -> tuple[Path, list[Finding]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .edition.config import VARIANTS
+from .edition.config import FORMATS, VARIANTS
 from .limits import MAX_PROOF_DPI, MAX_SHEET_DPI, MAX_SPREADS_PER_ROW
 from .problems import BrochureError
 
@@ -80,6 +80,9 @@ def main(ctx: click.Context, project: Path, verbose: int, quiet: bool) -> None:
 
 
 @main.command()
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
+              help="What to write, several allowed: pdf (build/<output>), html (the site in build/site/), "
+                   "epub (build/<name>.epub). Default: formats in brochure.yml, else pdf.")
 @click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
 @click.option("--variant", type=click.Choice(VARIANTS), default=None,
               help="screen: RGB, light images, links. print: PDF/X-4, CMYK, 3 mm bleed, crop marks "
@@ -92,9 +95,9 @@ def main(ctx: click.Context, project: Path, verbose: int, quiet: bool) -> None:
 @click.option("--draft", is_flag=True, help="Build even if some cards have errors: each is printed as a page listing "
               "its problems (file:line), for proofreading while the team fixes them.")
 @pass_context
-def build(context: Context, theme: str | None, variant: str | None, accessible: bool, archival: bool,
-          output: Path | None, strict: bool, draft: bool) -> None:
-    """Check the edition, then write the whole brochure as a PDF.
+def build(context: Context, formats: tuple[str, ...], theme: str | None, variant: str | None, accessible: bool,
+          archival: bool, output: Path | None, strict: bool, draft: bool) -> None:
+    """Check the edition, then write the whole brochure: a PDF, a site, an EPUB.
 
     The print variant is checked by the preflight at the end of the build.
 
@@ -105,11 +108,14 @@ def build(context: Context, theme: str | None, variant: str | None, accessible: 
       brochure build --theme sober --accessible -o build/sober.pdf
       brochure build --strict      # refuse to build while content is missing
       brochure build --draft       # broken cards become problem pages; the rest is built
+      brochure build --format html --format epub   # the site (build/site/) and the EPUB
     """
-    from .build import build as run_build
-    result = _run(context, lambda: run_build(context.project, theme, output, strict, variant, accessible, archival,
-                                             draft, progress=context.progress("laying out")))
-    _report(context, result, "built", list_warnings=False)
+    from .build import build_formats
+    results = _run(context, lambda: build_formats(
+        context.project, formats, theme, strict, output, variant=variant, accessible=accessible, archival=archival,
+        draft=draft, progress=context.progress("laying out")))
+    for result in results:
+        _report(context, result, "built", list_warnings=False)
 
 
 @main.command()
@@ -273,7 +279,7 @@ def _run(context: Context, action):
 
 def _report(context: Context, result, verb: str, list_warnings: bool = True) -> None:
     if context.quiet:
-        click.echo(f"{verb} {_shown(result.path)}: {result.pages} page(s) in {result.seconds:.1f} s")
+        click.echo(f"{verb} {_shown(result.path)}: {result.pages} {getattr(result, 'counted', 'page(s)')} in {result.seconds:.1f} s")
         return
     for error in getattr(result, "errors", ()):
         click.echo(error.format(context.project.resolve()), err=True)
@@ -285,7 +291,7 @@ def _report(context: Context, result, verb: str, list_warnings: bool = True) -> 
             click.echo(warning.format(context.project.resolve()), err=True)
     if result.warnings:
         click.echo(f"{len(result.warnings)} warning(s): content to complete (`brochure check` lists them).", err=True)
-    click.echo(f"{verb} {_shown(result.path)}: {result.pages} page(s) in {result.seconds:.1f} s")
+    click.echo(f"{verb} {_shown(result.path)}: {result.pages} {getattr(result, 'counted', 'page(s)')} in {result.seconds:.1f} s")
     if getattr(result, "findings", None) is not None:
         _print_findings(result.path, result.findings)
 

@@ -16,10 +16,11 @@ CONFIG_NAME = "brochure.yml"
 PAGE_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 250),
               "letter": (215.9, 279.4), "legal": (215.9, 355.6)}  # width, height in mm
 VARIANTS = ("screen", "print")  # what each does: variants.py
+FORMATS = ("pdf", "html", "epub")  # the book, the static site (build/site/), the EPUB: see docs/web.md
 REQUIRED = {"title", "sections"}
 OPTIONAL = {"subtitle", "years", "publisher", "author", "subject", "keywords", "date", "date_label",
             "language", "page_size", "theme", "variant", "output", "colophon", "cards", "editorial",
-            "back_page", "promotions"}
+            "back_page", "promotions", "formats"}
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -62,8 +63,20 @@ def load_config(root: Path) -> tuple[Config | None, list[Problem]]:
         editorial=_inside(check, root, text("editorial"), ("editorial",)),
         back_page=_inside(check, root, text("back_page"), ("back_page",)),
         promotions=check.each(data, "promotions", (), lambda item, keys: _promotion(check, item, keys)),
+        formats=_formats(check, data),
     )
     return config, check.problems
+
+
+def _formats(check: Checker, data: dict) -> tuple[str, ...]:
+    """What `brochure build` writes by default: a list among pdf, html, epub (default: [pdf])."""
+    value = data.get("formats", ["pdf"])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or any(item not in FORMATS for item in value):
+        check.error(("formats",), f"must be a list among {', '.join(FORMATS)}, e.g. [pdf, html, epub]")
+        return ("pdf",)
+    return tuple(dict.fromkeys(value))
 
 
 def _date(check: Checker, data: dict) -> dt.date:

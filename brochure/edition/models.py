@@ -63,6 +63,7 @@ class Config:
     editorial: Path | None
     back_page: Path | None
     promotions: tuple[Promotion, ...]
+    formats: tuple[str, ...] = ("pdf",)   # what `brochure build` writes by default: pdf, html, epub
 
 
 @dataclass(frozen=True)
