@@ -10,6 +10,7 @@ problems instead. `make_app` serves, with Starlette:
     GET /pages/N.png      page N of the current generation
     GET /book.pdf         the current book as one PDF
     GET /events           server-sent events: one `generation` event per new state
+    GET /site/...         the HTML edition of the current generation (made on first request, in memory)
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..book.builder import Builder, Generation, Options
@@ -182,8 +183,26 @@ def make_app(preview: Preview, watch: bool = True) -> Starlette:
                     yield ": keep-alive\n\n"
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
+    made_sites: dict = {}   # generation number -> its site: only the latest is kept
+
+    async def site(request: Request) -> Response:
+        generation = preview.generation
+        if generation is None:
+            return Response("nothing built yet", status_code=404)
+        if generation.number not in made_sites:
+            from ..web.site import make_site
+            made = await asyncio.to_thread(make_site, generation.edition, preview.builder.renderer.theme, None,
+                                           preview.root / "build" / ".cache")
+            made_sites.clear()
+            made_sites[generation.number] = made
+        found = made_sites[generation.number].get(request.path_params["path"])
+        if found is None:
+            return Response("no such page in the site", status_code=404)
+        return Response(found[0], media_type=found[1], headers={"Cache-Control": "no-cache"})
+
     routes = [Route("/", viewer), Route("/api/state", state), Route("/pages/{number:int}.png", page),
-              Route("/book.pdf", book), Route("/events", events)]
+              Route("/book.pdf", book), Route("/events", events),
+              Route("/site", lambda request: RedirectResponse("/site/")), Route("/site/{path:path}", site)]
     return Starlette(routes=routes, lifespan=lifespan)
 
 
