@@ -216,8 +216,9 @@ def test_sober_has_its_own_web_stylesheet_after_the_default_one(built, tmp_path)
     assert "fonts/NotoSerif-Regular.woff2" in made.files
 
 
-def test_formats_in_brochure_yml_choose_what_build_writes(mini):
+def test_formats_in_brochure_yml_choose_what_build_writes(mini, built):
     edit(mini / "brochure.yml", "output: mini.pdf\n", "output: mini.pdf\nformats: [html]\n")
+    shutil.copytree(built[0] / "build/.cache", mini / "build/.cache")   # fonts subset once are not subset again
     result = CliRunner().invoke(main, ["-C", str(mini), "build"])
     assert result.exit_code == 0, result.output
     assert (mini / "build/site/index.html").is_file() and not (mini / "build/mini.pdf").exists()
@@ -269,3 +270,27 @@ def test_keyboard_focus_is_visible_and_the_skip_link_leads_to_the_content(site, 
     view.keyboard.press("Enter")
     assert view.evaluate("location.hash") == "#contenu"
     view.close()
+
+
+@pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient.")
+def test_serve_offers_the_site_of_the_current_generation(built):
+    """`brochure serve` answers /site/... from the generation it shows (here a stand-in for one)."""
+    from types import SimpleNamespace
+
+    from starlette.testclient import TestClient
+
+    from brochure.book.builder import Options
+    from brochure.serve.app import Preview, make_app
+    root, _ = built
+    preview = Preview(root, Options())
+    edition, _ = check(root)
+    preview.generation = SimpleNamespace(number=1, edition=edition)
+    preview.builder.renderer = SimpleNamespace(theme=load_theme("default", root))
+    client = TestClient(make_app(preview, watch=False))   # no lifespan: no PDF is laid out
+    home = client.get("/site/")
+    assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")
+    assert 'href="carte-01.html"' in home.text
+    assert client.get("/site/style.css").headers["content-type"].startswith("text/css")
+    assert client.get("/site/carte-03.html").status_code == 200
+    assert client.get("/site/../brochure.yml").status_code == 404
+    assert client.get("/site", follow_redirects=False).headers["location"] == "/site/"
