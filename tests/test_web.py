@@ -294,3 +294,14 @@ def test_serve_offers_the_site_of_the_current_generation(built):
     assert client.get("/site/carte-03.html").status_code == 200
     assert client.get("/site/../brochure.yml").status_code == 404
     assert client.get("/site", follow_redirects=False).headers["location"] == "/site/"
+
+
+def test_section_colours_are_darkened_for_text_until_they_reach_wcag_aa():
+    from brochure.web.views import _luminance, readable_on_white
+
+    def contrast(rgb: str) -> float:
+        return 1.05 / (_luminance([int(rgb[i:i + 2], 16) for i in (1, 3, 5)]) + 0.05)
+
+    for colour in ("#e5533d", "#2f8f83", "#16a085", "#ffff00"):   # the sample's and the mini's, and the worst
+        assert contrast(colour) < 4.5 <= contrast(readable_on_white(colour))
+    assert readable_on_white("#3f5aa8") == "#3f5aa8"                # already dark enough: kept as it is
