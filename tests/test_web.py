@@ -36,11 +36,14 @@ def enrich(root: Path) -> None:
     images.mkdir()
     Image.new("RGB", (1800, 1200), "#884422").save(images / "anne.jpg")
     Image.new("RGB", (600, 300), "#224488").save(images / "schema.png")
+    (root.parent / "secret.png").write_bytes((images / "schema.png").read_bytes())
+    (images / "leak.png").symlink_to(root.parent / "secret.png")      # inside by its name, outside once resolved
     shutil.copy(REPO / "data/images/11-budget-carbone.svg", images / "budget.svg")
     edit(root / "data/cards/01-alpha.md", "    email: anne.alpha@administrateur-inet.org\n",
          "    email: anne.alpha@administrateur-inet.org\n    photo: ../images/anne.jpg\n")
     edit(root / "data/cards/01-alpha.md", '  - "*Un rapport*',
-         '  - "Voir ![fuite](/etc/hostname) et [un lien](javascript:alert(1))"\n  - "*Un rapport*')
+         '  - "Voir ![fuite](/etc/hostname) et [un lien](javascript:alert(1)) ![secret](../images/leak.png)"\n'
+         '  - "*Un rapport*')
     edit(root / "data/cards/02-beta.md", "## Problématique\n",
          "![Un schéma](../images/schema.png)\n\n![Le budget carbone](../images/budget.svg)\n\n"
          "| Année | Tonnes |\n|---|---|\n| 2020 | 12 |\n\n## Problématique\n")
@@ -154,6 +157,12 @@ def test_every_card_and_every_author_is_on_the_site(site, sample_site):
         assert all(page.lang == "fr" for page in parsed.values())
 
 
+def test_labels_agree_with_the_people_they_name(site):
+    words = Page(site / "carte-01.html").words
+    assert "Tutrice au sein de la collectivité Claire Gamma" in words        # one tutor, a woman
+    assert "Anne Alpha Administrateur territorial" in words and "Bruno Beta Ingénieur en chef territorial" in words
+
+
 def test_pages_follow_each_other_from_the_home_page_to_the_back_page(site):
     parsed, order, current = pages(site), [], "index.html"
     while current:
@@ -188,7 +197,7 @@ def test_figures_tables_and_notes_are_on_the_card_page(site):
 def test_content_cannot_reach_outside_the_edition_nor_run_script(site):
     html = (site / "carte-01.html").read_text(encoding="utf-8")
     assert "/etc/hostname" not in html and "javascript:" not in html
-    assert "Voir fuite et un lien" in Page(site / "carte-01.html").words   # the text stays, the tags go
+    assert "Voir fuite et un lien secret" in Page(site / "carte-01.html").words   # the text stays, the tags go
     published = {path.name.split("-")[0] for path in (site / "images").iterdir()}
     assert published == {"anne", "schema", "budget"}
 

@@ -3,14 +3,15 @@
 Every page of the site (and chapter of the EPUB) is a `PageView`: what it is,
 its file name, its title, the previous and next pages. Cards, sections and
 authors are given to templates as small records of their own, never as Path
-objects: where a picture or a page lives is decided here, per format.
+objects: where a picture or a page lives is decided here, per format. What
+the reader reads (labels, headings) is the templates' business, not this module's.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
-from ..book.units import CORPS_LABELS, figure_groups, initials, tutor_heading
+from ..book.units import figure_groups, initials
 from ..edition.models import Card, Edition, KeyFigure, Section, Testimonial, Tutor
 from .pictures import Picture
 
@@ -36,7 +37,7 @@ class SectionView:
 class AuthorView:
     name: str
     email: str
-    corps: str           # "Administrateur territorial", or ""
+    corps: str           # administrateur | conservateur | ingenieur | "": the template says it in words
     initials: str
     photo: Picture | None
 
@@ -51,7 +52,6 @@ class CardView:
     url: str
     authors: tuple[AuthorView, ...]
     tutors: tuple[Tutor, ...]
-    tutor_heading: str
     figure_groups: tuple[tuple[str | None, tuple[KeyFigure, ...]], ...]
     testimonials: tuple[Testimonial, ...]
     further_reading: tuple[str, ...]
@@ -121,12 +121,12 @@ def section_view(section: Section, suffix: str) -> SectionView:
 
 
 def card_view(card: Card, section: SectionView, suffix: str, photo: Callable) -> CardView:
-    authors = tuple(AuthorView(author.name, author.email, CORPS_LABELS.get(author.corps or "", ""),
-                               initials(author.name), photo(author.photo) if author.photo else None)
+    authors = tuple(AuthorView(author.name, author.email, author.corps or "", initials(author.name),
+                               photo(author.photo) if author.photo else None)
                     for author in card.authors)
     groups = tuple((group, tuple(figures)) for group, figures in figure_groups(card))
     return CardView(card.id, card.id, card.title, card.collectivity, section, f"carte-{card.id}{suffix}", authors,
-                    card.tutors, tutor_heading(card.tutors) if card.tutors else "", groups, card.testimonials,
+                    card.tutors, groups, card.testimonials,
                     card.further_reading, card.body)
 
 
