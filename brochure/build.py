@@ -122,9 +122,9 @@ def build_screen(root: Path, kind: str, theme: str | None = None, strict: bool =
     from .web.epub import make_epub
     from .web.site import make_site, write_site
     began = time.perf_counter()
-    edition, warnings = check(root, strict)
+    edition, warnings = check(root, strict, theme)
     config = edition.config
-    chosen = load_theme(theme or config.theme, config.root)
+    chosen = _theme(config, theme)
     build_dir = config.root / BUILD_DIR
     epub = build_dir / (config.output.removesuffix(".pdf") + ".epub")
     if kind == "epub":

@@ -314,3 +314,14 @@ def test_section_colours_are_darkened_for_text_until_they_reach_wcag_aa():
     for colour in ("#e5533d", "#2f8f83", "#16a085", "#ffff00"):   # the sample's and the mini's, and the worst
         assert contrast(colour) < 4.5 <= contrast(readable_on_white(colour))
     assert readable_on_white("#3f5aa8") == "#3f5aa8"                # already dark enough: kept as it is
+
+
+def test_a_web_template_that_fails_is_one_line_at_its_file_and_line(mini):
+    (mini / "templates/web").mkdir(parents=True)
+    (mini / "templates/web/card.html").write_text('{% extends "theme:default/web/card.html" %}\n{% block content %}\n'
+                                                  "{{ page.card.nope }}\n{% endblock %}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["-C", str(mini), "build", "--format", "html"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].startswith("templates/web/card.html:3: template: ")
+    assert "nope" in result.output.splitlines()[0] and "Traceback" not in result.output
+    assert not (mini / "build/site").exists()

@@ -3,9 +3,10 @@
 Templates live in the theme, under `web/`: `home.html`, `section.html`,
 `card.html`, `promotions.html`, `back-page.html`, each extending the layout
 it is given (`web/layout.html` for the site, `web/epub-layout.html` for the
-EPUB). They run in a sandboxed Jinja2 environment with autoescape on, and
-read only the plain records of `views.py` and a `md` helper that turns the
-editor's Markdown into HTML for this page (its pictures, its notes).
+EPUB). They run in the same sandbox as the book's templates (book/sandbox.py:
+immutable, autoescaped, bounded), and read only the plain records of
+`views.py` and a `md` helper that turns the editor's Markdown into HTML for
+this page (its pictures, its notes).
 """
 from __future__ import annotations
 
@@ -13,17 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from ..book.sandbox import SandboxEnvironment, render, sandbox, template_problem
 from ..book.units import member_parts
 from ..edition.models import Edition
-from ..problems import BrochureError
+from ..problems import BrochureError, ContentError
 from ..text.markup import plain
-from ..themes.theme import Theme, ThemeLoader
+from ..themes.theme import Theme
 from .fragments import Fragments
 from .pictures import Pictures
 from .views import EditionView, PageView
 
+WEB_NAMES = ("edition", "page", "md", "layout", "downloads", "colophon", "promotions", "editorial", "back_page")
 SITE_LAYOUT = "web/layout.html"
 EPUB_LAYOUT = "web/epub-layout.html"
 
@@ -42,11 +44,8 @@ class Downloads:
     epub: str = ""
 
 
-def environment(theme: Theme) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(loader=ThemeLoader(theme), autoescape=True, undefined=jinja2.StrictUndefined,
-                                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(typo=plain, member_parts=member_parts)
-    return env
+def environment(theme: Theme) -> SandboxEnvironment:
+    return sandbox(theme, WEB_NAMES, dict(typo=plain, member_parts=member_parts), {})
 
 
 def render_pages(edition: Edition, theme: Theme, view: EditionView, pictures: Pictures, layout: str,
@@ -62,7 +61,7 @@ def render_pages(edition: Edition, theme: Theme, view: EditionView, pictures: Pi
         context = dict(edition=view, page=page, md=md, layout=layout, downloads=downloads,
                        colophon=config.colophon, promotions=config.promotions,
                        editorial=_page_text(edition.editorial), back_page=_page_text(edition.back_page))
-        rendered.append(RenderedPage(page, _render(env, f"web/{page.kind}.html", context)))
+        rendered.append(RenderedPage(page, _render(env, f"web/{page.kind}.html", context, config.root)))
     return rendered
 
 
@@ -83,12 +82,16 @@ def _page_text(page) -> dict | None:
             "signature": {"name": signature.name, "roles": signature.roles} if signature else None}
 
 
-def _render(env: ImmutableSandboxedEnvironment, template: str, context: dict) -> str:
+def _render(env: SandboxEnvironment, template: str, context: dict, root: Path) -> str:
+    """A page; whatever goes wrong in a template is one line at its file and line."""
     try:
-        return env.get_template(template).render(**context)
-    except jinja2.TemplateNotFound as error:
-        raise BrochureError(error.message or f"template '{template}' not found") from error
-    except jinja2.TemplateSyntaxError as error:
-        raise BrochureError(f"{error.filename}:{error.lineno}: template: {error.message}") from error
-    except (jinja2.UndefinedError, SecurityError) as error:
-        raise BrochureError(f"{template}: template: {error}") from error
+        return render(env, template, context)
+    except BrochureError:
+        raise
+    except Exception as error:  # a template is data from the edition or the theme: any failure is the template's
+        problem = template_problem(error, env)
+        if problem is not None:
+            raise ContentError([problem], root) from None
+        if isinstance(error, jinja2.TemplateNotFound):
+            raise BrochureError(error.message or f"template '{template}' not found") from None
+        raise

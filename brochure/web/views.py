@@ -36,7 +36,7 @@ class SectionView:
 @dataclass(frozen=True)
 class AuthorView:
     name: str
-    email: str
+    email: str           # "" when declared missing
     corps: str           # administrateur | conservateur | ingenieur | "": the template says it in words
     initials: str
     photo: Picture | None
@@ -121,7 +121,7 @@ def section_view(section: Section, suffix: str) -> SectionView:
 
 
 def card_view(card: Card, section: SectionView, suffix: str, photo: Callable) -> CardView:
-    authors = tuple(AuthorView(author.name, author.email, author.corps or "", initials(author.name),
+    authors = tuple(AuthorView(author.name, author.email or "", author.corps or "", initials(author.name),
                                photo(author.photo) if author.photo else None)
                     for author in card.authors)
     groups = tuple((group, tuple(figures)) for group, figures in figure_groups(card))
