@@ -325,3 +325,12 @@ def test_a_web_template_that_fails_is_one_line_at_its_file_and_line(mini):
     assert result.output.splitlines()[0].startswith("templates/web/card.html:3: template: ")
     assert "nope" in result.output.splitlines()[0] and "Traceback" not in result.output
     assert not (mini / "build/site").exists()
+
+
+def test_the_same_sources_give_the_same_site(built, site):
+    root, _ = built
+    edition, _ = check(root)
+    again = make_site(edition, load_theme("default", root), {"pdf": root / "build/mini.pdf", "epub": root / "build/mini.epub"},
+                      font_cache=root / "build/.cache")
+    written = {str(path.relative_to(site)): path.read_bytes() for path in site.rglob("*") if path.is_file()}
+    assert {name: data for name, (data, _) in again.files.items()} == written
