@@ -20,7 +20,7 @@ import jinja2
 from jinja2.sandbox import SecurityError
 from markupsafe import escape
 
-from ..text.markup import footnotes, inline_html, markdown_html, plain
+from ..text.markup import count_marked, footnotes, inline_html, markdown_html, plain
 from ..edition.models import Broken, Card, Edition, Page, Section, Tutor
 from ..problems import BrochureError, ContentError
 from ..themes.theme import Theme
@@ -45,8 +45,8 @@ class Unit:
 
     @property
     def kept(self) -> int:
-        """How many elements the layout must show: those marked `data-keep` by the templates."""
-        return self.html.count(" data-keep")
+        """How many elements the layout must show: those the templates mark with a `data-keep` attribute."""
+        return count_marked(self.html, "data-keep")
 
 
 CONTEXT_NAMES = ("edition", "config", "unit_name", "unit_kind", "section", "card", "cards", "page", "pages",

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
+from dataclasses import replace
+from html import unescape
 from pathlib import Path
 
 from .. import TOOL_ROOT
@@ -14,11 +17,12 @@ from .config import load_config
 from .listing import card_files
 from ..limits import MAX_AUTHORS, MAX_FURTHER_READING, MAX_KEY_FIGURES, MAX_QUESTIONS, MAX_TESTIMONIALS, MAX_TUTORS
 from ..text.fonts import font_folders, printable
-from ..text.markup import FIGURE_OPTIONS, FOOTNOTE_REF, figure_options, footnote_problems, footnotes
+from ..text.markup import FOOTNOTE_REF, ParsedMarkdown, footnote_problems, footnotes, parse_markdown
 from .models import Author, Broken, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
 from ..problems import WARNING, Problem
 from .schema import Checker
-from .sources import read_markdown
+from .images import MAX_PIXELS, image_problem  # noqa: F401 (MAX_PIXELS: the renderer sets Pillow's limit from it)
+from .sources import dotted, read_markdown
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +111,7 @@ def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
     )
     _check_characters(check, config)
     captions = tuple(f"{figure.prefix or ''} {figure.caption}" for figure in card.key_figures)
-    _check_body(check, source.body, source.body_line, config, captions)
+    card = replace(card, parsed_body=_check_body(check, source.body, source.body_line, config, captions))
     for index, caption in enumerate(captions):
         missing = {match.group(1) for match in FOOTNOTE_REF.finditer(caption)} - set(footnotes(source.body))
         for name in sorted(missing):
@@ -239,99 +243,124 @@ def _markdown_line(check: Checker, item, keys: tuple) -> str | None:
     return item.strip()
 
 
-IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-
-
 def _check_characters(check: Checker, config: Config) -> None:
-    """Every character must be in a bundled font, or it would print as an empty box."""
-    printable_points = printable(tuple(font_folders(config.root, TOOL_ROOT)))
-    if not printable_points:
-        return
-    for number, line in enumerate(check.source.text.split("\n"), start=1):
-        for char in dict.fromkeys(line):
-            if ord(char) > 0x20 and ord(char) not in printable_points and char not in "\ufeff\u200b":
-                check.problems.append(Problem(check.source.path, number, "text",
-                                              f"character « {char} » (U+{ord(char):04X}) is in none of the bundled "
-                                              "fonts: it would print as an empty box; use another character"))
+    """Every character of every value and of the body must print: no control character, none outside the fonts.
+
+    Values are read as YAML parsed them (so `"\\U0001F680"` is caught), at the line that holds the
+    character (or, for an escape, the key's line); the body's `&#...;` entities likewise.
+    """
+    fonts = printable(tuple(font_folders(config.root, TOOL_ROOT)))
+    source = check.source
+    lines = source.text.split("\n")
+    key_lines = sorted(set(source.lines.values()))
+    for keys, value in _strings(source.data):
+        first = source.line(*keys)
+        last = next((line for line in key_lines if line > first), source.body_line - 1)
+        for char in dict.fromkeys(value):
+            if (message := character_problem(char, fonts)) is not None:
+                where = next((n for n in range(first, max(first, last - 1) + 1) if char in lines[n - 1]), first)
+                check.problems.append(Problem(source.path, where, dotted(keys), message))
+    for offset, line in enumerate(source.body.split("\n")):
+        written = {**dict.fromkeys(line), **{unescape(m.group(0)): None for m in ENTITY.finditer(line)}}
+        for char in written:
+            if len(char) == 1 and (message := character_problem(char, fonts)) is not None:
+                check.problems.append(Problem(source.path, source.body_line + offset, "body", message))
 
 
-def _check_body(check: Checker, body: str, first_line: int, config: Config, elsewhere: tuple = ()) -> None:
-    """Footnotes must match their notes; images must exist inside the edition, or be declared missing."""
-    for offset, message in footnote_problems(body, elsewhere):
-        check.problems.append(Problem(check.source.path, first_line + offset, "body", message))
-    for offset, line in enumerate(body.split("\n")):
-        for match in IMAGE_REF.finditer(line):
-            caption, target = match.groups()
-            where = ("body",)
-            for message in _figure_option_problems(line[match.end():]):
-                check.problems.append(Problem(check.source.path, first_line + offset, "body", message))
-            if target == MISSING:
-                check.problems.append(Problem(check.source.path, first_line + offset, "body",
-                                              f"figure « {caption or 'without caption'} » declared missing: "
-                                              "a framed placeholder is printed", WARNING))
-                continue
-            before = len(check.problems)
-            resolve_asset(check, target, where, config, check.source.path.parent)
-            for index in range(before, len(check.problems)):  # point at the image's own line
-                problem = check.problems[index]
-                check.problems[index] = Problem(problem.path, first_line + offset, "body", problem.message,
-                                                problem.severity)
+ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+SILENT = ("\t", "\n", "\u2028", "\u2029")   # white space; line and paragraph separators print as a space
 
 
-def _figure_option_problems(after: str) -> list[str]:
-    """What is wrong with the `{width=... alt="..."}` written right after a figure's image."""
-    block = FIGURE_OPTIONS.match(after).group(0)
-    if not block and after.lstrip().startswith("{"):
-        return ['figure options are written {width=column alt="A description"}, on the image\'s line, '
-                'with nothing after them']
-    return figure_options(block)[1]
+def character_problem(char: str, fonts: frozenset[int]) -> str | None:
+    """Why a character would not print (as an empty box, or at all); None when it prints."""
+    category = unicodedata.category(char)
+    if char in SILENT or char == " ":
+        return None
+    if category == "Cc":
+        return (f"character U+{ord(char):04X} is a control character, which cannot be printed: delete it "
+                "(it often comes from a line break pasted from a word processor)")
+    if category == "Cs":
+        return f"U+{ord(char):04X} is not a character (half of a surrogate pair): delete it"
+    if category == "Cf" or not fonts or ord(char) in fonts:
+        return None  # format characters (zero-width space, soft hyphen...) are invisible: no glyph needed
+    return (f"character « {char} » (U+{ord(char):04X}) is in none of the bundled fonts: it would print "
+            "as an empty box; use another character")
+
+
+def _strings(data) -> list[tuple[tuple, str]]:
+    """Every text value of parsed YAML data, with the keys leading to it (without recursion)."""
+    found, stack = [], [((), data)]
+    while stack:
+        keys, value = stack.pop()
+        if isinstance(value, str):
+            found.append((keys, value))
+        elif isinstance(value, dict):
+            stack += [(keys + (key,), item) for key, item in value.items() if isinstance(key, str)]
+        elif isinstance(value, list):
+            stack += [(keys + (index,), item) for index, item in enumerate(value)]
+    return found[::-1]
+
+
+def _check_body(check: Checker, body: str, first_line: int, config: Config, elsewhere: tuple = ()) -> ParsedMarkdown:
+    """The body parsed as the build will: footnotes match their notes, limits kept, images inside the edition
+    and printable, or declared missing. Returns the parse, for the card to carry to the templates."""
+    parsed = parse_markdown(body, check.source.path.parent, first_line)
+    problems = [(first_line + offset, message) for offset, message in footnote_problems(body, elsewhere)]
+    problems += parsed.problems
+    for image in parsed.images:
+        if image.source == MISSING and image.inline:
+            problems.append((image.line, f"figure « {image.caption or 'without caption'} » is declared missing "
+                             "inside a sentence: put it alone in its paragraph (a framed placeholder is printed there)"))
+        elif image.source == MISSING:
+            check.problems.append(Problem(check.source.path, image.line, "body",
+                                          f"figure « {image.caption or 'without caption'} » declared missing: "
+                                          "a framed placeholder is printed", WARNING))
+        elif (message := asset_problem(image.source, image.path, config)) is not None:
+            problems.append((image.line, message))
+        problems += [(image.line, message) for message in image.problems]   # its {width=... alt=...}
+    check.problems += [Problem(check.source.path, line, "body", message) for line, message in problems]
+    return parsed
 
 
 def resolve_asset(check: Checker, value, keys: tuple, config: Config, base: Path) -> Path | None:
-    """A picture path from the content: relative to `base`, existing, inside the edition."""
+    """A picture path from the content: relative to `base`, existing, inside the edition, printable."""
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
         check.error(keys, "must be a path to an image file")
         return None
-    if re.match(r"^[a-z][a-z0-9+.-]*:", value, re.IGNORECASE):
-        check.error(keys, f"'{value}' is a URL: only image files inside the edition folder are used")
-        return None
-    path = (base / value).resolve()
-    if not path.is_relative_to(config.root):
-        check.error(keys, f"'{value}' is outside the edition folder; only files inside it are read")
-    elif path.suffix.lower() not in IMAGE_SUFFIXES:
-        check.error(keys, f"'{value}' is not an image (use {', '.join(IMAGE_SUFFIXES)})")
-    elif not path.is_file():
-        check.error(keys, f"'{value}' does not exist (paths are relative to the card file)")
-    elif (problem := image_problem(path)) is not None:
-        check.error(keys, f"'{value}' {problem}")
-    else:
-        return path
-    return None
-
-
-MAX_PIXELS = 50_000_000   # 7000 × 7000: far more than 300 dpi over a whole A3 page
-
-
-def image_problem(path: Path) -> str | None:
-    """What is wrong with an image file, read from its header only; None when it is usable."""
-    if path.suffix.lower() == ".svg":
-        return None
-    import warnings
-
-    from PIL import Image
     try:
-        with warnings.catch_warnings():  # the size is judged below, with a message for the editor
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                width, height = image.size
-    except (OSError, Image.DecompressionBombError) as error:
-        return f"cannot be read as an image ({error})"
-    if width * height > MAX_PIXELS:
-        return (f"is {width}×{height} pixels, more than brochure accepts ({MAX_PIXELS // 1_000_000} megapixels): "
-                "resize it (300 dpi at its printed size is enough)")
-    return None
+        path = "" if URL.match(value) else str((base / value).resolve())
+    except (OSError, ValueError):
+        path = ""
+    if (message := asset_problem(value, path, config)) is not None:
+        check.error(keys, message)
+        return None
+    return Path(path)
+
+
+URL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+
+def asset_problem(value: str, path: str, config: Config) -> str | None:
+    """What is wrong with a picture written `value` in the content and resolved to `path`; None if it prints."""
+    if URL.match(value):
+        return f"'{value}' is a URL: only image files inside the edition folder are used"
+    if not path:
+        return f"'{_shown(value)}' is not a usable file name (it holds a control character): rename the file"
+    resolved = Path(path)
+    if not resolved.is_relative_to(config.root):
+        return f"'{value}' is outside the edition folder; only files inside it are read"
+    if resolved.suffix.lower() not in IMAGE_SUFFIXES:
+        return f"'{value}' is not an image (use {', '.join(IMAGE_SUFFIXES)})"
+    if not resolved.is_file():
+        return f"'{value}' does not exist (paths are relative to the card file)"
+    problem = image_problem(resolved)
+    return f"'{value}' {problem}" if problem is not None else None
+
+
+def _shown(value: str) -> str:
+    return "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in value)
 
 
 def _numbering_problems(cards: list[Card], config: Config) -> list[Problem]:

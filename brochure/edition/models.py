@@ -8,6 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..text.markup import ParsedMarkdown
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,7 @@ class Card:
     further_reading: tuple[str, ...]
     body: str
     body_line: int
+    parsed_body: ParsedMarkdown | None = None   # the body parsed once: its HTML, images, notes (None: not yet)
 
     @property
     def id(self) -> str:

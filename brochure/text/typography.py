@@ -164,3 +164,36 @@ def _french_escaped(text: str, glued: bool) -> str:
     hidden, urls = _hide_urls(unescape(text))
     hidden = _french_rules("x" + hidden)[1:] if glued else _french_rules(hidden)
     return _show_urls(escape(hidden, quote=False), urls, url_html)
+
+
+LONG_WORD = 30   # characters in a row without a break opportunity, beyond which one is added every LONG_WORD // 2
+_TOKEN = re.compile(r"(?:[^\s\u200b]|[\u00a0\u202f]){%d,}" % (LONG_WORD + 1))
+_RUN = re.compile(r"(?:[^\s\u200b/-]|[\u00a0\u202f]){%d,}" % (LONG_WORD + 1))
+_ADDRESS = re.compile(r"://|^(?:mailto:|www\.)|@", re.IGNORECASE)
+
+
+def break_long_words(html: str) -> str:
+    """Words longer than LONG_WORD in the text of an HTML fragment -> the same with zero-width spaces in them.
+
+    A 5,000-letter word costs minutes of layout and cannot fit a column; cut
+    every LONG_WORD // 2 letters, it costs nothing and breaks where it must.
+    URLs and e-mail addresses are left whole: their breaks are `urls`' (`<span class="url">`).
+    """
+    if not _TOKEN.search(html):
+        return html
+    out, url_depth = [], 0
+    for piece in _TAG.split(html):
+        if piece.startswith("<") and piece.startswith(("<span", "</span")) and (url_depth or piece == _URL_SPAN):
+            url_depth += -1 if piece.startswith("</") else 1
+        if piece.startswith("<") or url_depth or not _TOKEN.search(piece):
+            out.append(piece)
+            continue
+        text = _TOKEN.sub(lambda m: m.group(0) if _ADDRESS.search(m.group(0)) else _RUN.sub(_cut, m.group(0)),
+                          unescape(piece))
+        out.append(escape(text, quote=False))
+    return "".join(out)
+
+
+def _cut(match: re.Match) -> str:
+    run, step = match.group(0), LONG_WORD // 2
+    return "\u200b".join(run[i:i + step] for i in range(0, len(run), step))
