@@ -30,3 +30,10 @@ MAX_TEMPLATE_POWER = 1_000       # in a template: the exponent of `a ** b`
 MAX_TEMPLATE_BITS = 100_000      # in a template: the size of the result of `a ** b`
 MAX_UNIT_HTML = 10_000_000       # characters of HTML one unit's template may make (a sample card makes ~20,000)
 TEMPLATE_SECONDS = 60.0         # wall-clock time for `check` to make every unit's HTML from the templates
+
+# The Markdown of a card, the editorial, the back page (brochure/text/markup.py), checked by `check`:
+MAX_BLOCK = 10_000             # characters in one paragraph, list or table (text between empty lines)
+MAX_NESTING = 8                # lists and quotes inside each other
+MAX_TABLE_COLUMNS = 12         # columns of a table
+LINK_SCAN = 2_000              # characters Markdown searches for the end of a link's text or target (keeps it linear)
+LONG_WORD = 30                 # letters in a row without a break opportunity; longer words get one every 15

@@ -25,6 +25,7 @@ import re
 from html import escape, unescape
 
 from .urls import URL_CLASS, find_urls, url_html
+from ..limits import LONG_WORD
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -166,7 +167,6 @@ def _french_escaped(text: str, glued: bool) -> str:
     return _show_urls(escape(hidden, quote=False), urls, url_html)
 
 
-LONG_WORD = 30   # characters in a row without a break opportunity, beyond which one is added every LONG_WORD // 2
 _TOKEN = re.compile(r"(?:[^\s\u200b]|[\u00a0\u202f]){%d,}" % (LONG_WORD + 1))
 _RUN = re.compile(r"(?:[^\s\u200b/-]|[\u00a0\u202f]){%d,}" % (LONG_WORD + 1))
 _ADDRESS = re.compile(r"://|^(?:mailto:|www\.)|@", re.IGNORECASE)
