@@ -21,6 +21,7 @@ from brochure.book.units import card_unit
 from brochure.build import preview
 from brochure.edition.content import load_edition
 from brochure.problems import ERROR
+from brochure.text.markup import plain
 from brochure.themes.theme import load_theme
 from conftest import EDITIONS, Pdf
 
@@ -228,6 +229,16 @@ def test_a_character_in_a_folded_value_is_caught_on_its_own_line(mini):
     key_line = set_value(mini, "title", ">\n  Premier titre\n  de carte \u4e2d")
     assert errors(mini) == [f"{CARD}:{key_line + 2}: title: character « \u4e2d » (U+4E2D) is in none of the bundled "
                             "fonts: it would print as an empty box; use another character"]
+
+
+def test_line_separators_in_front_matter_are_read_as_spaces(mini):
+    set_value(mini, "title", "Premier\u2028titre de carte")          # pasted from a word processor
+    set_value(mini, "collectivity", '"Ville\\Pd\'Alphaville"')       # the YAML escape of U+2029
+    edition, problems = load_edition(mini)
+    assert [p.format(mini.resolve()) for p in problems if p.severity == ERROR] == []
+    card = edition.cards[0]
+    assert plain(card.title) == "Premier titre de carte"
+    assert plain(card.collectivity) == "Ville d\u2019Alphaville"
 
 
 @pytest.mark.parametrize("char", ["\x0b", "\x1b", "\x85", "\x7f"], ids=["vertical-tab", "escape", "C1-NEL", "DEL"])

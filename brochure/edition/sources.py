@@ -86,7 +86,9 @@ def _read_text(path: Path, inside: Path | None) -> tuple[str | None, list[Proble
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         return None, [Problem(path, line, "file", "is not UTF-8 text (save it as UTF-8)")]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+    # Line and paragraph separators (U+2028, U+2029) come from word processors and mean a space to an editor;
+    # YAML would read them as line breaks (and count its lines differently), the PDF as empty boxes.
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", " ").replace("\u2029", " "), []
 
 
 def read_file(path: Path, inside: Path | None = None, limit: int = MAX_FILE_BYTES) -> tuple[bytes | None, str]:
