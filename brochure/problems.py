@@ -6,6 +6,7 @@ complete (shown always), ERROR is never logged: errors are raised.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,13 @@ class Problem:
             except ValueError:
                 pass
         prefix = "warning: " if self.severity == WARNING else ""
-        return f"{path}:{self.line}: {self.field}: {prefix}{self.message}"
+        return one_line(f"{path}:{self.line}: {self.field}: {prefix}{self.message}")
+
+
+def one_line(text: str) -> str:
+    """Control characters and line breaks an editor's value brought into a message -> visible escapes."""
+    return "".join(f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char
+                   for char in text)
 
 
 class BrochureError(Exception):
