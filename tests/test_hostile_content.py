@@ -132,6 +132,13 @@ def test_a_figure_declared_missing_inside_a_sentence_is_an_error(mini):
                             "put it alone in its paragraph (a framed placeholder is printed there)"]
 
 
+def test_an_image_in_a_testimonial_is_refused_where_it_is_written(mini):
+    Image.new("RGB", (4, 4)).save(images(mini) / "plan.png")   # it exists: the build would still refuse to read it
+    line = set_value(mini, "    text", '"Voyez ![plan](../images/plan.png)"')
+    assert errors(mini) == [f"{CARD}:{line}: testimonials[1].text: images are printed only from the card's body: "
+                            "move this one there (as a paragraph of its own)"]
+
+
 def test_body_text_that_spells_data_keep_is_not_counted_as_content_to_keep(mini):
     insert_body(mini, 'Un attribut data-keep et <li data-keep> écrits dans le texte.')
     edition, _ = load_edition(mini)

@@ -247,7 +247,8 @@ def _check_characters(check: Checker, config: Config) -> None:
     """Every character of every value and of the body must print: no control character, none outside the fonts.
 
     Values are read as YAML parsed them (so `"\\U0001F680"` is caught), at the line that holds the
-    character (or, for an escape, the key's line); the body's `&#...;` entities likewise.
+    character (or, for an escape, the key's line); the body's `&#...;` entities likewise. The Markdown
+    values of the front-matter may not show images: only the body's are resolved and checked.
     """
     fonts = printable(tuple(font_folders(config.root, TOOL_ROOT)))
     source = check.source
@@ -255,6 +256,9 @@ def _check_characters(check: Checker, config: Config) -> None:
     key_lines = sorted(set(source.lines.values()))
     for keys, value in _strings(source.data):
         first = source.line(*keys)
+        if "![" in value and MARKDOWN_VALUES & set(keys) and parse_markdown(value).images:
+            check.problems.append(Problem(source.path, first, dotted(keys), "images are printed only from the "
+                                          "card's body: move this one there (as a paragraph of its own)"))
         last = next((line for line in key_lines if line > first), source.body_line - 1)
         for char in dict.fromkeys(value):
             if (message := character_problem(char, fonts)) is not None:
@@ -267,6 +271,7 @@ def _check_characters(check: Checker, config: Config) -> None:
                 check.problems.append(Problem(source.path, source.body_line + offset, "body", message))
 
 
+MARKDOWN_VALUES = {"caption", "prefix", "text", "question", "answer", "further_reading"}
 ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 SILENT = ("\t", "\n", "\u2028", "\u2029")   # white space; line and paragraph separators print as a space
 
