@@ -220,16 +220,16 @@ def test_a_character_in_a_yaml_escape_is_caught_at_its_keys_line(mini):
 
 def test_a_control_character_in_a_yaml_escape_is_caught(mini):
     line = set_value(mini, "collectivity", '"Ville d\'Alphaville\\a"')
-    assert errors(mini) == [f"{CARD}:{line}: collectivity: character U+0007 is a control character, which cannot be "
-                            "printed: delete it (it often comes from a line break pasted from a word processor)"]
+    assert errors(mini) == [f"{CARD}:{line}: collectivity: contains an invisible control character (U+0007), written "
+                            "as an escape in quotes: remove it"]   # said once, by the reading of the YAML
 
 
 def test_a_nul_in_a_further_reading_escape_is_caught_at_the_items_line(mini):
     card = mini / CARD
     card.write_text(card.read_text().replace('  - "*Un rapport*, 2020.', '  - "*Un\\0 rapport*, 2020.'))
     line = card.read_text().split("\n").index(next(l for l in card.read_text().split("\n") if "*Un\\0" in l)) + 1
-    assert errors(mini) == [f"{CARD}:{line}: further_reading[1]: character U+0000 is a control character, which "
-                            "cannot be printed: delete it (it often comes from a line break pasted from a word processor)"]
+    assert errors(mini) == [f"{CARD}:{line}: further_reading[1]: contains a NUL character (U+0000), written as an "
+                            "escape in quotes: remove it"]
 
 
 def test_a_character_in_a_folded_value_is_caught_on_its_own_line(mini):

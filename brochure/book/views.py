@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..edition import models
+from ..text.markup import ParsedMarkdown
 from ..edition.models import Credit, KeyFigure, Promotion, Section, Signature, Testimonial, Tutor
 
 
@@ -62,6 +63,7 @@ class Card:
     further_reading: tuple[str, ...]
     body: str
     folder: str                # the card's folder inside the edition ("data/cards"), for `md`
+    parsed_body: ParsedMarkdown | None = None   # the body as `check` parsed it: `md` prints its HTML
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def config_view(config: models.Config) -> Config:
 def card_view(card: models.Card, root: Path) -> Card:
     return Card(card.id, card.number, card.section, card.collectivity, card.title,
                 tuple(author_view(author) for author in card.authors), card.tutors, card.key_figures,
-                card.testimonials, card.further_reading, card.body, folder_of(card.path, root))
+                card.testimonials, card.further_reading, card.body, folder_of(card.path, root), card.parsed_body)
 
 
 def author_view(author: models.Author) -> Author:

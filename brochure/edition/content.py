@@ -313,7 +313,7 @@ def _check_body(check: Checker, body: str, first_line: int, config: Config, else
     problems = [(first_line + offset, message) for offset, message in footnote_problems(body, elsewhere)]
     problems += parsed.problems
     for image in parsed.images:
-        if image.source == MISSING and image.inline:
+        if image.source == MISSING and image.inline and not image.problems:   # (its options' problem says why)
             problems.append((image.line, f"figure « {image.caption or 'without caption'} » is declared missing "
                              "inside a sentence: put it alone in its paragraph (a framed placeholder is printed there)"))
         elif image.source == MISSING:

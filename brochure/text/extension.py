@@ -108,12 +108,9 @@ class _Figures(Treeprocessor):
             parent[index] = _figure(parent[index][0])
 
     def _note(self, img: etree.Element, inline: bool) -> None:
-        source, after = img.get("src", ""), (img.tail or "").lstrip()
+        source = img.get("src", "")
         path = self.found.resolve(source)
-        block = FIGURE_OPTIONS.match(after).group(0)
-        problems = (['figure options are written {width=column alt="A description"}, on the image\'s line, '
-                     'with nothing after them'] if not block and after.startswith("{") else figure_options(block)[1])
-        self.found.images.append((img.get("alt", ""), source, path, inline, tuple(problems)))
+        self.found.images.append((img.get("alt", ""), source, path, inline))
         if path:
             img.set("src", Path(path).as_uri())
 

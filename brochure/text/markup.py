@@ -11,6 +11,7 @@ opportunities in over-long words are applied to the text.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -93,7 +94,7 @@ def parse_markdown(text: str | None, base: Path | str | None = None, first_line:
     html = converter(found, drop_cap).convert(body)
     for token, note in notes.items():
         html = html.replace(token, f'<span class="footnote">{_inline(note.text, found)}</span>')
-    images, links = found.located(lines, first_line)
+    images, links = found.located(text, first_line)
     return ParsedMarkdown(text, break_long_words(french_html(html)), images, tuple(notes.values()), links,
                           tuple((line, message) for line, message in found.problems(lines, first_line)))
 
@@ -241,7 +242,7 @@ class _Found:
     """What one parse met: images and links in reading order, tables; resolved against `base`."""
 
     base: Path | None
-    images: list = field(default_factory=list)     # (caption, source, path, inline, option problems)
+    images: list = field(default_factory=list)     # (caption, source, path, inline)
     links: list = field(default_factory=list)      # (text, target)
     tables: list = field(default_factory=list)     # (columns, first header cell)
 
@@ -254,15 +255,24 @@ class _Found:
         except (OSError, ValueError):   # a NUL or an impossible name: content.py says what is wrong
             return ""
 
-    def located(self, lines: list[str], first_line: int) -> tuple[tuple[Image, ...], tuple[Link, ...]]:
-        images, cursor = [], 0
-        for caption, source, path, inline, problems in self.images:
-            cursor = _line_of(lines, source, cursor)
-            images.append(Image(first_line + cursor, caption, source, path, inline, problems))
-        links, cursor = [], 0
-        for text, target in self.links:
-            cursor = _line_of(lines, target, cursor)
-            links.append(Link(first_line + cursor, text, target))
+    def located(self, text: str, first_line: int) -> tuple[tuple[Image, ...], tuple[Link, ...]]:
+        """The images and links with their lines, found in `text` in reading order; an image's options
+        (`{width=... alt=...}`) are read from the text written right after it, as the editor wrote them."""
+        starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        images, position = [], 0
+        for caption, source, path, inline in self.images:
+            index, needle = _find(text, _image_needles(source), position)
+            position = index + len(needle) if index >= 0 else position
+            line = bisect.bisect_right(starts, max(index, 0)) - 1
+            after = _after_image(text, index, needle, starts, line).lstrip()
+            block = FIGURE_OPTIONS.match(after).group(0)
+            problems = [OPTIONS_PLACE] if not block and after.startswith("{") else figure_options(block)[1]
+            images.append(Image(first_line + line, caption, source, path, inline, tuple(problems)))
+        links, position = [], 0
+        for link_text, target in self.links:
+            index, needle = _find(text, (target,), position)
+            position = index + len(needle) if index >= 0 else position
+            links.append(Link(first_line + bisect.bisect_right(starts, max(index, 0)) - 1, link_text, target))
         return tuple(images), tuple(links)
 
     def problems(self, lines: list[str], first_line: int) -> list[tuple[int, str]]:
@@ -281,3 +291,32 @@ def _line_of(lines: list[str], needle: str, start: int, must_hold: str = "") -> 
         if needle in lines[offset] and must_hold in lines[offset]:
             return offset
     return start
+
+
+OPTIONS_PLACE = ('figure options are written {width=column alt="A description"}, on the image\'s line, '
+                 'with nothing after them')
+
+
+def _image_needles(source: str) -> tuple[str, ...]:
+    """How an image's file may be written: `](file)`, `](<file>)`, `](file "title")`, `[ref]: file`."""
+    return (f"]({source})", f"](<{source}>)", f"]({source} ", f"](<{source}> ", f"]: {source}", f"]:{source}",
+            f"]: <{source}>", source)
+
+
+def _find(text: str, needles: tuple[str, ...], position: int) -> tuple[int, str]:
+    """The first of `needles` in `text` from `position` (then from the start): its index and which; -1 if none."""
+    for start in (position, 0):
+        found = [(index, -len(needle), needle) for needle in needles if (index := text.find(needle, start)) >= 0]
+        if found:
+            index, _, needle = min(found)
+            return index, needle
+    return -1, ""
+
+
+def _after_image(text: str, index: int, needle: str, starts: list[int], line: int) -> str:
+    """What is written on the image's line right after `![caption](file ...)`; "" for a reference."""
+    if index < 0 or not needle.startswith("]("):
+        return ""
+    end = starts[line + 1] - 1 if line + 1 < len(starts) else len(text)
+    close = text.find(")", index + len(needle) - 1, end)
+    return text[close + 1:end] if close >= 0 else ""
