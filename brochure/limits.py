@@ -37,3 +37,8 @@ MAX_NESTING = 8                # lists and quotes inside each other
 MAX_TABLE_COLUMNS = 12         # columns of a table
 LINK_SCAN = 2_000              # characters Markdown searches for the end of a link's text or target (keeps it linear)
 LONG_WORD = 30                 # letters in a row without a break opportunity; longer words get one every 15
+
+# The images of the edition (brochure/edition/images.py), decoded or parsed whole by `check`:
+MAX_PIXELS = 50_000_000        # 7000 × 7000: far more than 300 dpi over a whole A3 page (Pillow's limit too)
+MAX_SVG_ELEMENTS = 20_000      # elements of an SVG once every <use> is expanded
+MAX_SVG_DEPTH = 100            # SVG elements inside each other (deeper ones overflow WeasyPrint's recursion)

@@ -14,9 +14,8 @@ import warnings
 import xml.parsers.expat
 from pathlib import Path
 
-MAX_PIXELS = 50_000_000     # 7000 × 7000: far more than 300 dpi over a whole A3 page
-MAX_SVG_ELEMENTS = 20_000   # elements of an SVG once every <use> is expanded
-MAX_SVG_DEPTH = 100         # elements inside each other (deeper ones overflow WeasyPrint's recursion)
+from ..limits import MAX_PIXELS, MAX_SVG_DEPTH, MAX_SVG_ELEMENTS
+
 PRINTED_MODES = ("RGB", "RGBA", "L", "LA", "CMYK", "P", "1")   # what WeasyPrint 70 draws right (measured)
 _MODE_FIX = {"I;16": "is a 16-bit grey PNG, which prints black: save it as 8-bit",
              "I;16B": "is a 16-bit grey PNG, which prints black: save it as 8-bit",
