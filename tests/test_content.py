@@ -81,7 +81,7 @@ def test_config_problems_have_lines(mini):
 def test_a_character_no_bundled_font_has_is_an_error_on_its_line(mini):
     card = mini / "data" / "cards" / "01-alpha.md"
     card.write_text(card.read_text().replace("1. Diagnostiquer.", "1. Diagnostiquer 中."))
-    problem = next(p for p in errors(mini) if p.field == "body")
+    problem = next(p for p in errors(mini) if p.field == "text")
     assert problem.path == card and "U+4E2D" in problem.message
     assert card.read_text().split("\n")[problem.line - 1].endswith("Diagnostiquer 中.")
 

@@ -200,8 +200,8 @@ def test_a_truncated_author_photo_is_refused_at_its_line(mini):
      "refers to another file or a URL (file:///etc/passwd): embed everything in the SVG"),
     (SVG.format('<style>rect { fill: url(https://example.org/x.svg#p) }</style>'),
      "refers to another file or a URL in its <style>: embed everything in the SVG"),
-    (('<?xml version="1.0" encoding="ISO-8859-1"?>' + SVG.format("<text>Créteil</text>")).encode("latin-1"),
-     "is not UTF-8 text: save it as UTF-8 (an SVG export option)"),
+    (SVG.format("<text>Créteil</text>").encode("latin-1"),     # Latin-1 declared is read: see test_print_colours
+     "is not UTF-8 text and declares no other encoding: save it as UTF-8 (an SVG export option)"),
     (SVG.format("<g>" * 150 + "</g>" * 150), "has elements nested more than 100 deep: simplify it"),
 ], ids=["malformed", "doctype", "self-use", "use-bomb", "external-file", "external-css", "latin-1", "deep"])
 def test_an_svg_that_could_read_outside_blow_up_or_print_nothing_is_refused(mini, content, message):
@@ -251,13 +251,13 @@ def test_line_separators_in_front_matter_are_read_as_spaces(mini):
 @pytest.mark.parametrize("char", ["\x0b", "\x1b", "\x85", "\x7f"], ids=["vertical-tab", "escape", "C1-NEL", "DEL"])
 def test_a_control_character_in_the_body_is_caught_on_its_line(mini, char):
     line = insert_body(mini, f"Une ligne{char}coupée.")
-    assert errors(mini) == [f"{CARD}:{line}: body: character U+{ord(char):04X} is a control character, which cannot "
+    assert errors(mini) == [f"{CARD}:{line}: text: character U+{ord(char):04X} is a control character, which cannot "
                             "be printed: delete it (it often comes from a line break pasted from a word processor)"]
 
 
 def test_an_html_entity_for_a_missing_character_is_caught(mini):
     line = insert_body(mini, "Le signe &#x4E2D; est chinois.")
-    assert errors(mini) == [f"{CARD}:{line}: body: character « \u4e2d » (U+4E2D) is in none of the bundled fonts: "
+    assert errors(mini) == [f"{CARD}:{line}: text: character « \u4e2d » (U+4E2D) is in none of the bundled fonts: "
                             "it would print as an empty box; use another character"]
 
 

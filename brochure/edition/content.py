@@ -268,7 +268,7 @@ def _check_characters(check: Checker, config: Config) -> None:
         written = {**dict.fromkeys(line), **{unescape(m.group(0)): None for m in ENTITY.finditer(line)}}
         for char in written:
             if len(char) == 1 and (message := character_problem(char, fonts)) is not None:
-                check.problems.append(Problem(source.path, source.body_line + offset, "body", message))
+                check.problems.append(Problem(source.path, source.body_line + offset, "text", message))
 
 
 MARKDOWN_VALUES = {"caption", "prefix", "text", "question", "answer", "further_reading"}

@@ -21,6 +21,7 @@ _MODE_FIX = {"I;16": "is a 16-bit grey PNG, which prints black: save it as 8-bit
              "I;16B": "is a 16-bit grey PNG, which prints black: save it as 8-bit",
              "I;16L": "is a 16-bit grey PNG, which prints black: save it as 8-bit",
              "I": "is a 16- or 32-bit grey image, which prints wrong: save it as 8-bit"}
+_DECLARED = re.compile(rb"\s*<\?xml[^>]{0,200}encoding=", re.IGNORECASE)
 _EXTERNAL_CSS = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import", re.IGNORECASE)
 
 
@@ -52,11 +53,12 @@ def image_problem(path: Path) -> str | None:
 
 
 def svg_problem(data: bytes) -> str | None:
-    """What is wrong with an SVG file; None when it is self-contained, well-formed and bounded."""
+    """What is wrong with an SVG file; None when it is self-contained, well-formed, bounded and in a known encoding."""
     try:
         data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "is not UTF-8 text: save it as UTF-8 (an SVG export option)"
+    except UnicodeDecodeError:   # another encoding is fine when declared (expat reads it, so does the print variant)
+        if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and not _DECLARED.match(data):
+            return "is not UTF-8 text and declares no other encoding: save it as UTF-8 (an SVG export option)"
     survey = _SvgSurvey()
     try:
         survey.parse(data)
