@@ -133,10 +133,22 @@ def test_a_figure_declared_missing_inside_a_sentence_is_an_error(mini):
 
 
 def test_an_image_in_a_testimonial_is_refused_where_it_is_written(mini):
-    Image.new("RGB", (4, 4)).save(images(mini) / "plan.png")   # it exists: the build would still refuse to read it
+    Image.new("RGB", (4, 4)).save(images(mini) / "plan.png")   # it exists: the build still refused to read it
     line = set_value(mini, "    text", '"Voyez ![plan](../images/plan.png)"')
-    assert errors(mini) == [f"{CARD}:{line}: testimonials[1].text: images are printed only from the card's body: "
+    assert errors(mini) == [f"{CARD}:{line}: testimonials[1].text: images are shown only from the card's body: "
                             "move this one there (as a paragraph of its own)"]
+
+
+def test_an_image_in_a_further_reading_prints_its_caption_and_says_so_where_it_is_written(mini):
+    card = mini / CARD
+    card.write_text(card.read_text().replace('  - "*Un rapport*, 2020.', '  - "Voir ![le plan](/etc/hostname) du *rapport*, 2020.'))
+    line = card.read_text().split("\n").index(next(l for l in card.read_text().split("\n") if "le plan" in l)) + 1
+    edition, problems = load_edition(mini)
+    assert [p.format(mini.resolve()) for p in problems if p.path.name == CARD.name and p.line == line] == [
+        f"{CARD}:{line}: further_reading[1]: warning: images are shown only from the card's body: here only its "
+        "caption is printed (move the image to the body)"]
+    unit = card_unit(edition, edition.cards[0], load_theme("default", edition.config.root))
+    assert "Voir le plan du <em>rapport</em>" in unit.html and "hostname" not in unit.html
 
 
 def test_body_text_that_spells_data_keep_is_not_counted_as_content_to_keep(mini):

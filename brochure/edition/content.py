@@ -19,7 +19,7 @@ from ..limits import MAX_AUTHORS, MAX_FURTHER_READING, MAX_KEY_FIGURES, MAX_QUES
 from ..text.fonts import font_folders, printable
 from ..text.markup import FOOTNOTE_REF, ParsedMarkdown, footnote_problems, footnotes, parse_markdown
 from .models import Author, Broken, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
-from ..problems import WARNING, Problem
+from ..problems import ERROR, WARNING, Problem
 from .schema import Checker
 from .images import MAX_PIXELS, image_problem  # noqa: F401 (MAX_PIXELS: the renderer sets Pillow's limit from it)
 from .sources import dotted, read_markdown
@@ -247,8 +247,8 @@ def _check_characters(check: Checker, config: Config) -> None:
     """Every character of every value and of the body must print: no control character, none outside the fonts.
 
     Values are read as YAML parsed them (so `"\\U0001F680"` is caught), at the line that holds the
-    character (or, for an escape, the key's line); the body's `&#...;` entities likewise. The Markdown
-    values of the front-matter may not show images: only the body's are resolved and checked.
+    character (or, for an escape, the key's line); the body's `&#...;` entities likewise. Only the body's
+    images are shown: one in a line of the front-matter prints its caption (a warning), in a testimonial an error.
     """
     fonts = printable(tuple(font_folders(config.root, TOOL_ROOT)))
     source = check.source
@@ -257,8 +257,11 @@ def _check_characters(check: Checker, config: Config) -> None:
     for keys, value in _strings(source.data):
         first = source.line(*keys)
         if "![" in value and MARKDOWN_VALUES & set(keys) and parse_markdown(value).images:
-            check.problems.append(Problem(source.path, first, dotted(keys), "images are printed only from the "
-                                          "card's body: move this one there (as a paragraph of its own)"))
+            inline = not {"text", "answer"} & set(keys)   # one line (printed by `mdi`): the caption stays
+            check.problems.append(Problem(source.path, first, dotted(keys), "images are shown only from the card's "
+                                          + ("body: here only its caption is printed (move the image to the body)"
+                                             if inline else "body: move this one there (as a paragraph of its own)"),
+                                          WARNING if inline else ERROR))
         last = next((line for line in key_lines if line > first), source.body_line - 1)
         for char in dict.fromkeys(value):
             if (message := character_problem(char, fonts)) is not None:

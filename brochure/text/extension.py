@@ -104,6 +104,9 @@ class _Figures(Treeprocessor):
                 header = next(element.iter("tr"), None)
                 cells = list(header) if header is not None else []
                 self.found.tables.append((len(cells), "".join(cells[0].itertext()).strip() if cells else ""))
+        if self.found.images_as_text:   # a line of the front-matter: its images would be read from nowhere
+            _images_to_text(root)
+            return
         for parent, index in alone:
             parent[index] = _figure(parent[index][0])
 
@@ -113,6 +116,20 @@ class _Figures(Treeprocessor):
         self.found.images.append((img.get("alt", ""), source, path, inline))
         if path:
             img.set("src", Path(path).as_uri())
+
+
+def _images_to_text(root: etree.Element) -> None:
+    """Every image -> its caption, as text: what is printed of an image in a line of the front-matter."""
+    for parent in list(root.iter()):
+        for index, child in reversed(list(enumerate(parent))):
+            if child.tag != "img":
+                continue
+            words = child.get("alt", "") + (child.tail or "")
+            if index:
+                parent[index - 1].tail = (parent[index - 1].tail or "") + words
+            else:
+                parent.text = (parent.text or "") + words
+            parent.remove(child)
 
 
 def _alone(p: etree.Element) -> bool:

@@ -109,14 +109,15 @@ def markdown_html(text, base: Path | str | None = None, drop_cap: bool = False) 
 def inline_html(text: str | None, notes: dict | None = None) -> Markup:
     """One line of Markdown (a caption, a reference) -> HTML without a paragraph around it.
 
-    `notes` (from `footnotes(card.body)`) lets a caption call a footnote of its card's body.
+    `notes` (from `footnotes(card.body)`) lets a caption call a footnote of its card's body. An image
+    prints its caption alone: a line has no folder its file could be read from (`check` warns of it).
     """
     if not text:
         return Markup("")
     text = str(text).translate(SEPARATORS)
     if _limit_problems(text.split("\n"), 1):
         return Markup(break_long_words(str(escape(text))))
-    html = _inline(text, _Found(None))
+    html = _inline(text, _Found(None, images_as_text=True))
     if notes:
         html = FOOTNOTE_REF.sub(lambda m: f'<span class="footnote">{inline_html(notes[m.group(1)])}</span>'
                                 if m.group(1) in notes else m.group(0), html)
@@ -245,6 +246,7 @@ class _Found:
     images: list = field(default_factory=list)     # (caption, source, path, inline)
     links: list = field(default_factory=list)      # (text, target)
     tables: list = field(default_factory=list)     # (columns, first header cell)
+    images_as_text: bool = False                   # a line of the front-matter: images print their caption
 
     def resolve(self, source: str) -> str:
         """The file an image refers to, as the build will read it: relative to the text's folder, links followed."""
