@@ -60,7 +60,11 @@ def check(root: Path, strict: bool = False, theme: str | None = None,
     with time_limit(template_seconds, "making the HTML of every unit from the templates",
                     "look for loops inside loops in the templates"):
         book_units(edition, chosen)
-    return edition, warnings
+    theme_problems = [*chosen.warnings, *Renderer(edition.config, chosen, make_variant(edition.config.variant)).problems]
+    if any(p.severity == ERROR or strict for p in theme_problems):
+        raise ContentError([*theme_problems, *warnings] if strict else
+                           [p for p in theme_problems if p.severity == ERROR], root.resolve())
+    return edition, [*warnings, *theme_problems]
 
 
 def build(root: Path, theme: str | None = None, output: Path | None = None, strict: bool = False,
@@ -181,6 +185,7 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
     write_atomically(target, pdf_bytes(book, renderer))
     shown = tuple(p if p.path == card.path else replace(p, severity=WARNING)
                   for p in problems if p.path == card.path or p.severity == ERROR)
+    shown += (*chosen_theme.warnings, *renderer.problems)
     return Result(target, len(book.document.pages), time.perf_counter() - began, shown, book.first_pages)
 
 
@@ -228,11 +233,11 @@ def _theme(config: Config, option: str | None) -> Theme:
     with every template of the edition compiled."""
     root = config.root
     if option is not None:
-        theme = load_theme(option, root, origin="--theme")
+        theme = load_theme(option, root, origin="--theme", edition_theme=config.theme)
     else:
         source, _ = read_yaml(root / CONFIG_NAME)
         line = source.line("theme") if source is not None else 1
-        theme = load_theme(config.theme, root, origin=f"{CONFIG_NAME}:{line}: theme")
+        theme = load_theme(config.theme, root, origin=f"{CONFIG_NAME}:{line}: theme", edition_theme=config.theme)
     problems = compile_problems(root, environment(theme))
     if problems:
         raise ContentError(problems, root)

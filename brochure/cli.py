@@ -140,16 +140,19 @@ def preview(context: Context, card: str, theme: str | None, variant: str | None,
 
 
 @main.command()
+@click.option("--theme", default=None, help="Check this theme (theme.yml, templates, stylesheets) instead of the "
+              "one in brochure.yml.")
 @click.option("--strict", is_flag=True, help="Treat content to complete (warnings), or preflight findings, as errors.")
 @click.option("--pdf", "pdf", is_flag=False, flag_value="", default=None, metavar="[PDF]",
               help="Also preflight a built PDF, as a printer would (default: the last print build, else the "
                    "screen one).")
 @pass_context
-def check(context: Context, strict: bool, pdf: str | None) -> None:
+def check(context: Context, theme: str | None, strict: bool, pdf: str | None) -> None:
     """Check every file of the edition without building; list every problem.
 
-    The theme is checked too (theme.yml, and every template in the edition's
-    templates/ folder, compiled and run on the edition's values).
+    The theme is checked too (the edition's, or the one of --theme): its
+    theme.yml, every template (compiled and run on the edition's values) and
+    every stylesheet (parsed: unknown properties, bad values, missing imports).
     Each problem is one line, `file:line: field: message`. Errors stop a build;
     warnings (content to complete: a missing photo, a key figure's value
     declared missing) do not, unless --strict. With --pdf, the built PDF is
@@ -160,6 +163,7 @@ def check(context: Context, strict: bool, pdf: str | None) -> None:
     Examples:
       brochure check
       brochure check --strict
+      brochure check --theme sober
       brochure check --pdf                 # after brochure build --variant print
       brochure check --pdf build/other.pdf
     """
@@ -171,7 +175,7 @@ def check(context: Context, strict: bool, pdf: str | None) -> None:
         if strict and findings:
             raise click.exceptions.Exit(1)
         return
-    edition, warnings = _run(context, lambda: run_check(context.project, strict))
+    edition, warnings = _run(context, lambda: run_check(context.project, strict, theme))
     for warning in warnings:
         click.echo(warning.format(edition.config.root), err=True)
     click.echo(f"{len(edition.cards)} cards checked: no error, {len(warnings)} warning(s).")

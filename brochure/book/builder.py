@@ -142,6 +142,9 @@ class Builder:
         if edition is None or (not self.options.draft and any(p.severity == ERROR for p in problems)):
             raise ContentError([p for p in problems if p.severity == ERROR], self.root)
         renderer = self._renderer_for(edition)
+        if any(problem.severity == ERROR for problem in renderer.problems):
+            raise ContentError([p for p in renderer.problems if p.severity == ERROR], self.root)
+        problems = [*problems, *renderer.theme.warnings, *renderer.problems]
         used: dict[str, Layout] = {}
         made_before = len(self._layouts)
         reused = [0]
@@ -181,7 +184,7 @@ class Builder:
     def _renderer_for(self, edition: Edition) -> Renderer:
         """The current renderer, or a new one when the config, the theme or a file its stylesheets read changed."""
         config = edition.config
-        theme = load_theme(self.options.theme or config.theme, config.root)
+        theme = load_theme(self.options.theme or config.theme, config.root, edition_theme=config.theme)
         variant = make_variant(self.options.variant or config.variant, self.options.accessible, self.options.archival)
         key = (config, _theme_key(theme), variant)
         if (self.renderer is None or key != self._renderer_key
