@@ -19,6 +19,7 @@ from .limits import MAX_PROOF_DPI, MAX_SHEET_DPI, MAX_SPREADS_PER_ROW
 from .problems import BrochureError
 
 log = logging.getLogger("brochure")
+THEME_FIELDS = ("css", "override")   # warnings about the theme: a build shows them, not only check
 
 
 class Context:
@@ -290,11 +291,12 @@ def _report(context: Context, result, verb: str, list_warnings: bool = True) -> 
     if getattr(result, "errors", ()):
         files = len({error.path for error in result.errors})
         click.echo(f"draft: {len(result.errors)} error(s) in {files} file(s), each printed as a problem page.", err=True)
-    if list_warnings or context.verbose:
-        for warning in result.warnings:
-            click.echo(warning.format(context.project.resolve()), err=True)
-    if result.warnings:
-        click.echo(f"{len(result.warnings)} warning(s): content to complete (`brochure check` lists them).", err=True)
+    theme = [warning for warning in result.warnings if warning.field in THEME_FIELDS]
+    for warning in result.warnings if list_warnings or context.verbose else theme:
+        click.echo(warning.format(context.project.resolve()), err=True)
+    content = len(result.warnings) - len(theme)
+    if content:
+        click.echo(f"{content} warning(s): content to complete (`brochure check` lists them).", err=True)
     click.echo(f"{verb} {_shown(result.path)}: {result.pages} {getattr(result, 'counted', 'page(s)')} in {result.seconds:.1f} s")
     if getattr(result, "findings", None) is not None:
         _print_findings(result.path, result.findings)

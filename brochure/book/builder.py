@@ -167,6 +167,7 @@ class Builder:
         by_document = {id(item.document): item for item in used.values()}
         layouts = tuple(by_document[id(document)] for document in documents)
         self._layouts = used          # forget layouts no longer in the book: memory stays the book's size
+        problems += list(renderer.layout_problems)
         laid_out = len(used) - reused[0]
         log.info("refresh: %d unit(s) laid out, %d reused (%d cached before)", laid_out, reused[0], made_before)
         return self._next(edition, problems, plan, layouts, (laid_out, reused[0]), time.perf_counter() - began)

@@ -135,8 +135,60 @@ def file_of(url: str | None) -> Path | None:
 
 def line_naming(path: Path, text: str) -> int | None:
     """The first line of `path` holding `text`, or None."""
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+    return next((number for number, line in enumerate(_lines(path), start=1) if text and text in line), None)
+
+
+def layout_problems(logged: list[Logged], stylesheets: tuple[Path, ...]) -> list[Problem]:
+    """Warnings logged while laying out (a value from a custom property that does not fit where it is used).
+
+    WeasyPrint gives the line where the `var()` is used but no file: the stylesheet is the one whose line
+    holds that property and a `var()`; the custom property is named with the line where it is set.
+    A file that cannot be fetched is left out: the fetcher reports it."""
+    found = []
+    for item in logged:
+        ignored = IGNORED.match(item.message)
+        if item.message.startswith("Failed to load") or ignored is None:
+            continue
+        name, value, line = ignored.group("name").strip(), ignored.group("value").strip(), int(ignored.group("line"))
+        used = next(((sheet, text) for sheet in stylesheets if (text := _line(sheet, line)) and name in text
+                     and "var(" in text), None)
+        if used is None:
+            continue
+        custom = re.search(r"var\(\s*(--[\w-]+)", used[1])
+        set_at = _set_at(custom.group(1), stylesheets) if custom else None
+        origin = f" (from {custom.group(1)}" + (f", set at {set_at})" if set_at else ", set nowhere)") if custom else ""
+        found.append(Problem(used[0], line, "css", f"'{value}' is not a valid value for '{name}'{origin}: ignored",
+                             WARNING))
+    return found
+
+
+def _line(path: Path, number: int) -> str | None:
+    lines = _lines(path)
+    return lines[number - 1] if 0 < number <= len(lines) else None
+
+
+def _set_at(custom: str, stylesheets: tuple[Path, ...]) -> str | None:
+    """"styles/x.css:4" for the last stylesheet line setting the custom property (the one the cascade keeps)."""
+    pattern = re.compile(re.escape(custom) + r"\s*:")
+    places = [(sheet, line) for sheet in stylesheets
+              for line, text in enumerate(_lines(sheet), start=1) if pattern.search(text)]
+    if not places:
         return None
-    return next((number for number, line in enumerate(lines, start=1) if text and text in line), None)
+    sheet, line = places[-1]
+    return f"{_relative(sheet)}:{line}"
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def _relative(path: Path) -> str:
+    parts = path.parts
+    for anchor in ("styles", "assets"):
+        if anchor in parts:
+            index = len(parts) - 1 - parts[::-1].index(anchor)
+            return "/".join(parts[index:])
+    return path.name

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -32,7 +33,7 @@ from ..limits import LAYOUT_SECONDS
 from ..problems import BrochureError, ContentError, Problem
 from ..themes.theme import Theme, allowed_roots, inside, is_theme_name, theme_folders
 from . import colours
-from .css_messages import captured, line_naming, nearest, url_name
+from .css_messages import captured, layout_problems, line_naming, nearest, url_name
 from .css_messages import problems as css_problems
 from .time_limit import time_limit
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
@@ -188,6 +189,7 @@ class Renderer:
         self.stylesheets.append(self._css(string=page))
         self.fetcher.missing.clear()    # an @import not found is among the problems, at its line
         self.problems: tuple[Problem, ...] = tuple(problems)   # errors stop a build, warnings are shown
+        self.layout_problems: dict[Problem, None] = {}         # CSS found wrong only while laying out (var())
         # What the stylesheets read (their imports, fonts, the profile): a change there needs a new Renderer.
         self.style_reads = tuple(dict.fromkeys((*sheets, *self.fetcher.take_reads())))
 
@@ -218,7 +220,8 @@ class Renderer:
         position = f"@page :first {{ counter-reset: page {start_page}; }}"
         if start_page % 2 == 0:
             position += " html { break-before: left; }"
-        with time_limit(self.layout_seconds, unit.name.replace("-", " ", 1) + ": layout", LAYOUT_ADVICE):
+        with time_limit(self.layout_seconds, unit.name.replace("-", " ", 1) + ": layout", LAYOUT_ADVICE), \
+                self._crashes(unit):
             document = self._layout(unit.html, position)
             lost = unit.kept - _kept(document) if unit.kept else 0
             if lost and unit.fallback:
@@ -233,12 +236,47 @@ class Renderer:
                   time.perf_counter() - began)
         return document
 
+    @contextmanager
+    def _crashes(self, unit: Unit):
+        """WeasyPrint failing inside its own layout code -> one line naming the unit and the likely stylesheet."""
+        try:
+            yield
+        except (AssertionError, AttributeError, IndexError, KeyError, TypeError, ValueError, ZeroDivisionError) as error:
+            where = weasyprint_frame(error)
+            if where is None:
+                raise
+            sheets = [sheet for sheet in self.style_reads if sheet.suffix == ".css" and sheet.is_file()]
+            latest = max(sheets, key=lambda sheet: sheet.stat().st_mtime, default=None)
+            likely = f"; likely a rule of {_shown(latest, self.config.root)}, the stylesheet changed last" if latest else ""
+            raise BrochureError(f"{unit.name}: WeasyPrint could not lay it out ({type(error).__name__} in {where}): "
+                                f"a CSS construction it cannot handle{likely}; see 'WeasyPrint traps' in "
+                                "docs/themes.md (floats, columns, column-span, overflow on grid items)") from None
+
     def _layout(self, html: str, position: str) -> weasyprint.Document:
         if self.cmyk is not None:
             html = self.cmyk.html(html)
         source = weasyprint.HTML(string=html, base_url=self.config.root.as_uri() + "/", url_fetcher=self.fetcher)
-        return source.render(stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)], font_config=self.fonts,
-                             color_profiles=self.color_profiles, **self.variant.options())
+        with captured() as logged:
+            document = source.render(stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)],
+                                     font_config=self.fonts, color_profiles=self.color_profiles, **self.variant.options())
+        sheets = tuple(sheet for sheet in self.style_reads if sheet.suffix == ".css")
+        self.layout_problems.update(dict.fromkeys(layout_problems(logged, sheets)))
+        return document
+
+
+def weasyprint_frame(error: BaseException) -> str | None:
+    """"weasyprint/layout/float.py:123" if the innermost frame of the error is WeasyPrint's own code, else None."""
+    package = Path(weasyprint.__file__).parent
+    traceback, last = error.__traceback__, None
+    while traceback is not None:
+        last, traceback = traceback, traceback.tb_next
+    if last is None or not Path(last.tb_frame.f_code.co_filename).is_relative_to(package):
+        return None
+    return f"{Path(last.tb_frame.f_code.co_filename).relative_to(package.parent).as_posix()}:{last.tb_lineno}"
+
+
+def _shown(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _kept(document: weasyprint.Document) -> int:
