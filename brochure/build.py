@@ -55,16 +55,17 @@ def check(root: Path, strict: bool = False, theme: str | None = None,
 
     Every unit's HTML is made, so that a template failing on this edition's values fails here, not in the build.
     """
-    edition, warnings = _content(root, strict)
+    edition, warnings = _content(root)
     chosen = _theme(edition.config, theme)
     with time_limit(template_seconds, "making the HTML of every unit from the templates",
                     "look for loops inside loops in the templates"):
         book_units(edition, chosen)
-    theme_problems = [*chosen.warnings, *Renderer(edition.config, chosen, make_variant(edition.config.variant)).problems]
-    if any(p.severity == ERROR or strict for p in theme_problems):
-        raise ContentError([*theme_problems, *warnings] if strict else
-                           [p for p in theme_problems if p.severity == ERROR], root.resolve())
-    return edition, [*warnings, *theme_problems]
+    renderer = Renderer(edition.config, chosen, make_variant(edition.config.variant))   # parses every stylesheet
+    warnings = [*warnings, *chosen.warnings, *renderer.problems]
+    errors = [problem for problem in warnings if problem.severity == ERROR]
+    if errors or (strict and warnings):
+        raise ContentError(warnings if strict else errors, root.resolve())
+    return edition, warnings
 
 
 def build(root: Path, theme: str | None = None, output: Path | None = None, strict: bool = False,

@@ -62,11 +62,12 @@ class Theme:
     warnings: tuple[Problem, ...] = () # flat overrides to move into templates/NAME/ or styles/NAME/
 
     def theme_file(self, reference: str, kind: str) -> Path | None:
-        """`theme:NAME/file` -> that theme's own file (no override), or None."""
+        """`theme:NAME/file` -> that theme's own file (or its parents'), never an edition's override; or None."""
         name, _, rest = reference.partition("/")
         if not is_theme_name(name) or not rest or (name not in self.chain and name not in available_themes(self.roots[0])):
             return None
-        for base in theme_folders(self.roots[0], name, kind, overrides=False):
+        names = self.chain[self.chain.index(name):] if name in self.chain else (name,)   # what NAME inherits too
+        for base in (folder for each in names for folder in theme_folders(self.roots[0], each, kind, overrides=False)):
             candidate = base / rest
             if candidate.is_file() and candidate.resolve().is_relative_to(base):
                 return candidate.resolve()
