@@ -156,6 +156,7 @@ def load_theme(name: str, edition_root: Path, origin: str = "theme", edition_the
     template_dirs = _folders(edition_root, "templates", chain, flat)
     style_dirs = _folders(edition_root, "styles", chain, flat)
     stylesheets = _stylesheets(settings, style_dirs, problems)
+    problems += _incomplete(settings[0][0], chain, template_dirs, settings, problems)
     if problems:
         raise ContentError(problems, edition_root)
     start_on = {}
@@ -163,6 +164,20 @@ def load_theme(name: str, edition_root: Path, origin: str = "theme", edition_the
         start_on.update(data.get("start_on") or {})
     warnings = flat_overrides(edition_root, chain, edition_theme)
     return Theme(chain[0], tuple(chain), template_dirs, style_dirs, stylesheets, roots, start_on, warnings)
+
+
+def _incomplete(path: Path, chain: list[str], template_dirs: tuple, settings: list, problems: list) -> list[Problem]:
+    """A theme with no template or no stylesheet at all (and no parent to take them from), at its theme.yml."""
+    if problems:
+        return []
+    found = []
+    if not any(folder.is_dir() and any(folder.glob("*.html")) for folder in template_dirs):
+        found.append(Problem(path, 1, "extends", f"the theme '{chain[0]}' has no templates (templates/{chain[0]}/ "
+                             "holds none) and extends no theme that has: add 'extends: default'"))
+    if not any(data.get("stylesheets") for _, data in settings):
+        found.append(Problem(path, 1, "stylesheets", f"the theme '{chain[0]}' lists no stylesheets and extends no "
+                             "theme that does: add 'extends: default' or a list 'stylesheets:'"))
+    return found
 
 
 def flat_overrides(edition_root: Path, chain: list[str], edition_theme: str | None) -> tuple[Problem, ...]:
