@@ -203,3 +203,39 @@ def test_a_weasyprint_layout_crash_is_one_line_naming_the_unit_and_the_styleshee
     assert ("a CSS construction it cannot handle; likely a rule of styles/custom.css, the stylesheet changed last; "
             "see 'WeasyPrint traps' in docs/themes.md") in result.output
     assert len(result.output.splitlines()) == 1 and "Traceback" not in result.output
+
+
+# Blocks and incomplete themes
+
+def test_a_block_the_parent_lacks_is_an_error_at_its_line_with_the_nearest_names(mini):
+    write(mini, "templates/default/card.html", '{% extends "theme:default/card.html" %}\n'
+          "{% block opening %}x{% endblock %}\n{% block autors %}{{ super() }}{% endblock %}\n")
+    result = run("-C", mini, "check")
+    assert result.exit_code == 1
+    blocks = ("authors, body, collectivity, content, head, main, number, opening_band, section_label, testimonials, title, "
+              "tutors")
+    assert result.output.splitlines() == [
+        "templates/default/card.html:2: template: block 'opening' is not a block of theme:default/card.html, so it "
+        f"would never show (did you mean 'opening_band'?); its blocks: {blocks}",
+        "templates/default/card.html:3: template: block 'autors' is not a block of theme:default/card.html, so it "
+        f"would never show (did you mean 'authors'?); its blocks: {blocks}",
+        "2 error(s), 0 warning(s): nothing was built."]
+
+
+def test_a_block_of_a_grandparent_may_be_redefined(mini):
+    write(mini, "templates/default/card.html", '{% extends "theme:default/card.html" %}\n'
+          "{% block head %}{{ super() }}<meta name=\"x\" content=\"y\">{% endblock %}\n")
+    assert run("-C", mini, "check").exit_code == 0
+
+
+@pytest.mark.parametrize("text", ["", "extends:\n"])
+def test_a_theme_with_nothing_and_no_parent_is_named_at_its_theme_file(mini, text):
+    write(mini, "styles/mine/theme.yml", text)
+    result = run("-C", mini, "check", "--theme", "mine")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "styles/mine/theme.yml:1: extends: the theme 'mine' has no templates (templates/mine/ holds none) and extends "
+        "no theme that has: add 'extends: default'",
+        "styles/mine/theme.yml:1: stylesheets: the theme 'mine' lists no stylesheets and extends no theme that does: "
+        "add 'extends: default' or a list 'stylesheets:'",
+        "2 error(s), 0 warning(s): nothing was built."]
