@@ -180,6 +180,8 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
     target = edition.config.root / BUILD_DIR / PREVIEW_DIR / output_name(f"preview-{card.id}.pdf", chosen)
     check_pdf_target(target, sources(edition.config))
     renderer = Renderer(edition.config, chosen_theme, chosen)
+    if any(problem.severity == ERROR for problem in renderer.problems):
+        raise ContentError([p for p in renderer.problems if p.severity == ERROR], edition.config.root)
     unit = card_unit(edition, card, renderer.theme)
     pages = remembered_pages(edition, book_target(edition.config, chosen), chosen_theme.name, chosen.name)
     book = render_book([unit], renderer, start_page=pages.get(unit.name, 1))

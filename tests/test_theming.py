@@ -239,3 +239,19 @@ def test_a_theme_with_nothing_and_no_parent_is_named_at_its_theme_file(mini, tex
         "styles/mine/theme.yml:1: stylesheets: the theme 'mine' lists no stylesheets and extends no theme that does: "
         "add 'extends: default' or a list 'stylesheets:'",
         "2 error(s), 0 warning(s): nothing was built."]
+
+
+def test_a_parent_template_not_found_is_named_at_its_line_with_the_nearest_names(mini):
+    write(mini, "templates/default/card.html", '\n{% extends "theme:default/crad.html" %}\n')
+    result = run("-C", mini, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "templates/default/card.html:2: template: template 'theme:default/crad.html' not found (nearest: "
+        "theme:default/card.html, theme:default/cover.html, theme:default/blank.html); searched: the 'default' theme")
+
+
+def test_new_blocks_inside_a_redefined_block_are_allowed(mini):
+    write(mini, "templates/default/back-page.html", '{% extends "theme:default/back-page.html" %}\n'
+          "{% block body %}{% block note %}<p>Note</p>{% endblock %}{{ super() }}{% endblock %}\n")
+    result = run("-C", mini, "check")
+    assert result.exit_code == 0, result.output

@@ -244,7 +244,9 @@ def _compile(path: Path, folder: Path, env: jinja2.Environment) -> list[Problem]
 
 
 def block_problems(path: Path, tree: nodes.Template, env: jinja2.Environment) -> list[Problem]:
-    """A block that the template's parents do not have (it would never show), at its line, with the nearest names."""
+    """A block replacing none of its parents' (it would never show), at its line, with the nearest names.
+
+    Blocks inside such a block are new ones, shown with it: only the outer blocks must be the parents'."""
     extends = next(iter(tree.find_all(nodes.Extends)), None)
     if extends is None or not isinstance(extends.template, nodes.Const) or not isinstance(extends.template.value, str):
         return []
@@ -254,7 +256,14 @@ def block_problems(path: Path, tree: nodes.Template, env: jinja2.Environment) ->
         return []
     return [Problem(path, block.lineno, "template", f"block '{block.name}' is not a block of {parent}, so it would "
                     f"never show{_did_you_mean(block.name, known)}; its blocks: {', '.join(sorted(known)) or 'none'}")
-            for block in tree.find_all(nodes.Block) if block.name not in known]
+            for block in _outer_blocks(tree) if block.name not in known]
+
+
+def _outer_blocks(tree: nodes.Template) -> list[nodes.Block]:
+    """The blocks that replace a parent's: those not inside another block (a block inside one is new, and shows)."""
+    blocks = list(tree.find_all(nodes.Block))
+    inner = {id(nested) for block in blocks for nested in block.find_all(nodes.Block)}
+    return [block for block in blocks if id(block) not in inner]
 
 
 def parent_blocks(name: str, env: jinja2.Environment, depth: int) -> set[str] | None:

@@ -21,6 +21,7 @@ folder or file that leads elsewhere is refused. A theme name is a name, never a 
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,9 +303,24 @@ class ThemeLoader(jinja2.BaseLoader):
             path = next((c for d, c in candidates if c.is_file() and c.resolve().is_relative_to(d)), None)
             searched = [str(c) for _, c in candidates]
         if path is None:
-            raise jinja2.TemplateNotFound(template, f"template '{template}' not found; searched: {', '.join(searched)}")
+            raise jinja2.TemplateNotFound(template, f"template '{template}' not found{self._nearest(template)}; "
+                                          f"searched: {', '.join(searched)}")
         self.served.add(str(path))
         return read_template(path), str(path), _unchanged(path)
+
+
+    def _nearest(self, template: str) -> str:
+        """" (nearest: card.html)" among the templates the name could have meant; "" if none is close."""
+        if template.startswith("theme:"):
+            name, _, wanted = template[len("theme:"):].partition("/")
+            folders = theme_folders(self.theme.roots[0], name, "templates", overrides=False) if is_theme_name(name) \
+                else []
+            prefix = f"theme:{name}/"
+        else:
+            folders, wanted, prefix = list(self.theme.template_dirs), template, ""
+        names = sorted({path.relative_to(folder).as_posix() for folder in folders for path in folder.rglob("*.html")})
+        close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+        return f" (nearest: {', '.join(prefix + name for name in close)})" if close else ""
 
 
 def read_template(path: Path) -> str:
