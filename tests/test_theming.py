@@ -247,7 +247,7 @@ def test_a_parent_template_not_found_is_named_at_its_line_with_the_nearest_names
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == (
         "templates/default/card.html:2: template: template 'theme:default/crad.html' not found (nearest: "
-        "theme:default/card.html, theme:default/cover.html, theme:default/blank.html); searched: the 'default' theme")
+        "theme:default/card.html, theme:default/cover.html, theme:default/web/card.html); searched: the 'default' theme")
 
 
 def test_new_blocks_inside_a_redefined_block_are_allowed(mini):

@@ -77,7 +77,7 @@ class SandboxFetcher(URLFetcher):
         """The file a URL names (None if none), and whether it is refused as outside rather than missing."""
         if url.startswith("theme:"):
             try:
-                return self.theme.theme_file(url[len("theme:"):], "styles"), False
+                return self.theme.theme_file(url[len("theme:"):], "styles", inherited=True), False
             except BrochureError:      # a theme folder leading outside: refused like any file outside
                 return None, True
         if url.startswith("file:"):

@@ -62,12 +62,15 @@ class Theme:
     start_on: dict                     # unit kind -> "left" | "right": the side its first page must be on
     warnings: tuple[Problem, ...] = () # flat overrides to move into templates/NAME/ or styles/NAME/
 
-    def theme_file(self, reference: str, kind: str) -> Path | None:
-        """`theme:NAME/file` -> that theme's own file (or its parents'), never an edition's override; or None."""
+    def theme_file(self, reference: str, kind: str, inherited: bool = False) -> Path | None:
+        """`NAME/file` -> that theme's own file, never an edition's override; or None.
+
+        With `inherited` (what `theme:NAME/file` means in a template or a stylesheet), a file NAME takes from
+        its parents counts as NAME's."""
         name, _, rest = reference.partition("/")
         if not is_theme_name(name) or not rest or (name not in self.chain and name not in available_themes(self.roots[0])):
             return None
-        names = self.chain[self.chain.index(name):] if name in self.chain else (name,)   # what NAME inherits too
+        names = self.chain[self.chain.index(name):] if inherited and name in self.chain else (name,)
         for base in (folder for each in names for folder in theme_folders(self.roots[0], each, kind, overrides=False)):
             candidate = base / rest
             if candidate.is_file() and candidate.resolve().is_relative_to(base):
@@ -291,7 +294,7 @@ class ThemeLoader(jinja2.BaseLoader):
 
     def get_source(self, environment, template):
         if template.startswith("theme:"):
-            path = self.theme.theme_file(template[len("theme:"):], "templates")
+            path = self.theme.theme_file(template[len("theme:"):], "templates", inherited=True)
             searched = [f"the '{template[6:].partition('/')[0]}' theme"]
         else:
             try:
