@@ -55,11 +55,16 @@ def check(root: Path, strict: bool = False, theme: str | None = None,
 
     Every unit's HTML is made, so that a template failing on this edition's values fails here, not in the build.
     """
-    edition, warnings = _content(root, strict)
+    edition, warnings = _content(root)
     chosen = _theme(edition.config, theme)
     with time_limit(template_seconds, "making the HTML of every unit from the templates",
                     "look for loops inside loops in the templates"):
         book_units(edition, chosen)
+    renderer = Renderer(edition.config, chosen, make_variant(edition.config.variant))   # parses every stylesheet
+    warnings = [*warnings, *chosen.warnings, *renderer.problems]
+    errors = [problem for problem in warnings if problem.severity == ERROR]
+    if errors or (strict and warnings):
+        raise ContentError(warnings if strict else errors, root.resolve())
     return edition, warnings
 
 
@@ -175,12 +180,15 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
     target = edition.config.root / BUILD_DIR / PREVIEW_DIR / output_name(f"preview-{card.id}.pdf", chosen)
     check_pdf_target(target, sources(edition.config))
     renderer = Renderer(edition.config, chosen_theme, chosen)
+    if any(problem.severity == ERROR for problem in renderer.problems):
+        raise ContentError([p for p in renderer.problems if p.severity == ERROR], edition.config.root)
     unit = card_unit(edition, card, renderer.theme)
     pages = remembered_pages(edition, book_target(edition.config, chosen), chosen_theme.name, chosen.name)
     book = render_book([unit], renderer, start_page=pages.get(unit.name, 1))
     write_atomically(target, pdf_bytes(book, renderer))
     shown = tuple(p if p.path == card.path else replace(p, severity=WARNING)
                   for p in problems if p.path == card.path or p.severity == ERROR)
+    shown += (*chosen_theme.warnings, *renderer.problems)
     return Result(target, len(book.document.pages), time.perf_counter() - began, shown, book.first_pages)
 
 
@@ -228,11 +236,11 @@ def _theme(config: Config, option: str | None) -> Theme:
     with every template of the edition compiled."""
     root = config.root
     if option is not None:
-        theme = load_theme(option, root, origin="--theme")
+        theme = load_theme(option, root, origin="--theme", edition_theme=config.theme)
     else:
         source, _ = read_yaml(root / CONFIG_NAME)
         line = source.line("theme") if source is not None else 1
-        theme = load_theme(config.theme, root, origin=f"{CONFIG_NAME}:{line}: theme")
+        theme = load_theme(config.theme, root, origin=f"{CONFIG_NAME}:{line}: theme", edition_theme=config.theme)
     problems = compile_problems(root, environment(theme))
     if problems:
         raise ContentError(problems, root)

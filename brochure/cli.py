@@ -19,6 +19,7 @@ from .limits import MAX_PROOF_DPI, MAX_SHEET_DPI, MAX_SPREADS_PER_ROW
 from .problems import BrochureError
 
 log = logging.getLogger("brochure")
+THEME_FIELDS = ("css", "override")   # warnings about the theme: a build shows them, not only check
 
 
 class Context:
@@ -140,16 +141,19 @@ def preview(context: Context, card: str, theme: str | None, variant: str | None,
 
 
 @main.command()
+@click.option("--theme", default=None, help="Check this theme (theme.yml, templates, stylesheets) instead of the "
+              "one in brochure.yml.")
 @click.option("--strict", is_flag=True, help="Treat content to complete (warnings), or preflight findings, as errors.")
 @click.option("--pdf", "pdf", is_flag=False, flag_value="", default=None, metavar="[PDF]",
               help="Also preflight a built PDF, as a printer would (default: the last print build, else the "
                    "screen one).")
 @pass_context
-def check(context: Context, strict: bool, pdf: str | None) -> None:
+def check(context: Context, theme: str | None, strict: bool, pdf: str | None) -> None:
     """Check every file of the edition without building; list every problem.
 
-    The theme is checked too (theme.yml, and every template in the edition's
-    templates/ folder, compiled and run on the edition's values).
+    The theme is checked too (the edition's, or the one of --theme): its
+    theme.yml, every template (compiled and run on the edition's values) and
+    every stylesheet (parsed: unknown properties, bad values, missing imports).
     Each problem is one line, `file:line: field: message`. Errors stop a build;
     warnings (content to complete: a missing photo, a key figure's value
     declared missing) do not, unless --strict. With --pdf, the built PDF is
@@ -160,6 +164,7 @@ def check(context: Context, strict: bool, pdf: str | None) -> None:
     Examples:
       brochure check
       brochure check --strict
+      brochure check --theme sober
       brochure check --pdf                 # after brochure build --variant print
       brochure check --pdf build/other.pdf
     """
@@ -171,7 +176,7 @@ def check(context: Context, strict: bool, pdf: str | None) -> None:
         if strict and findings:
             raise click.exceptions.Exit(1)
         return
-    edition, warnings = _run(context, lambda: run_check(context.project, strict))
+    edition, warnings = _run(context, lambda: run_check(context.project, strict, theme))
     for warning in warnings:
         click.echo(warning.format(edition.config.root), err=True)
     click.echo(f"{len(edition.cards)} cards checked: no error, {len(warnings)} warning(s).")
@@ -286,11 +291,12 @@ def _report(context: Context, result, verb: str, list_warnings: bool = True) -> 
     if getattr(result, "errors", ()):
         files = len({error.path for error in result.errors})
         click.echo(f"draft: {len(result.errors)} error(s) in {files} file(s), each printed as a problem page.", err=True)
-    if list_warnings or context.verbose:
-        for warning in result.warnings:
-            click.echo(warning.format(context.project.resolve()), err=True)
-    if result.warnings:
-        click.echo(f"{len(result.warnings)} warning(s): content to complete (`brochure check` lists them).", err=True)
+    theme = [warning for warning in result.warnings if warning.field in THEME_FIELDS]
+    for warning in result.warnings if list_warnings or context.verbose else theme:
+        click.echo(warning.format(context.project.resolve()), err=True)
+    content = len(result.warnings) - len(theme)
+    if content:
+        click.echo(f"{content} warning(s): content to complete (`brochure check` lists them).", err=True)
     click.echo(f"{verb} {_shown(result.path)}: {result.pages} {getattr(result, 'counted', 'page(s)')} in {result.seconds:.1f} s")
     if getattr(result, "findings", None) is not None:
         _print_findings(result.path, result.findings)

@@ -142,6 +142,9 @@ class Builder:
         if edition is None or (not self.options.draft and any(p.severity == ERROR for p in problems)):
             raise ContentError([p for p in problems if p.severity == ERROR], self.root)
         renderer = self._renderer_for(edition)
+        if any(problem.severity == ERROR for problem in renderer.problems):
+            raise ContentError([p for p in renderer.problems if p.severity == ERROR], self.root)
+        problems = [*problems, *renderer.theme.warnings, *renderer.problems]
         used: dict[str, Layout] = {}
         made_before = len(self._layouts)
         reused = [0]
@@ -164,6 +167,7 @@ class Builder:
         by_document = {id(item.document): item for item in used.values()}
         layouts = tuple(by_document[id(document)] for document in documents)
         self._layouts = used          # forget layouts no longer in the book: memory stays the book's size
+        problems += list(renderer.layout_problems)
         laid_out = len(used) - reused[0]
         log.info("refresh: %d unit(s) laid out, %d reused (%d cached before)", laid_out, reused[0], made_before)
         return self._next(edition, problems, plan, layouts, (laid_out, reused[0]), time.perf_counter() - began)
@@ -181,7 +185,7 @@ class Builder:
     def _renderer_for(self, edition: Edition) -> Renderer:
         """The current renderer, or a new one when the config, the theme or a file its stylesheets read changed."""
         config = edition.config
-        theme = load_theme(self.options.theme or config.theme, config.root)
+        theme = load_theme(self.options.theme or config.theme, config.root, edition_theme=config.theme)
         variant = make_variant(self.options.variant or config.variant, self.options.accessible, self.options.archival)
         key = (config, _theme_key(theme), variant)
         if (self.renderer is None or key != self._renderer_key

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import jinja2
+from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import generate_lorem_ipsum, missing
 
@@ -231,11 +232,54 @@ def _compile(path: Path, folder: Path, env: jinja2.Environment) -> list[Problem]
     if not path.resolve().is_relative_to(folder):
         return [Problem(path, 1, "template", "leads outside the edition's templates folder: replace the link by a file")]
     try:
-        env.compile(read_template(path), path.relative_to(folder).as_posix(), str(path))
+        source = read_template(path)
+        env.compile(source, path.relative_to(folder).as_posix(), str(path))
+        return block_problems(path, env.parse(source), env)
     except TemplateFileError as error:
         return [Problem(error.path, error.line, "template", error.reason)]
     except jinja2.TemplateSyntaxError as error:
         return [Problem(path, error.lineno or 1, "template", _syntax_message(error, env))]
     except RecursionError:
         return [Problem(path, 1, "template", "is nested too deeply to be read (brackets or tags inside one another)")]
-    return []
+
+
+def block_problems(path: Path, tree: nodes.Template, env: jinja2.Environment) -> list[Problem]:
+    """A block replacing none of its parents' (it would never show), at its line, with the nearest names.
+
+    Blocks inside such a block are new ones, shown with it: only the outer blocks must be the parents'."""
+    extends = next(iter(tree.find_all(nodes.Extends)), None)
+    if extends is None or not isinstance(extends.template, nodes.Const) or not isinstance(extends.template.value, str):
+        return []
+    parent = extends.template.value
+    known = parent_blocks(parent, env, depth=0)
+    if known is None:
+        return []
+    return [Problem(path, block.lineno, "template", f"block '{block.name}' is not a block of {parent}, so it would "
+                    f"never show{_did_you_mean(block.name, known)}; its blocks: {', '.join(sorted(known)) or 'none'}")
+            for block in _outer_blocks(tree) if block.name not in known]
+
+
+def _outer_blocks(tree: nodes.Template) -> list[nodes.Block]:
+    """The blocks that replace a parent's: those not inside another block (a block inside one is new, and shows)."""
+    blocks = list(tree.find_all(nodes.Block))
+    inner = {id(nested) for block in blocks for nested in block.find_all(nodes.Block)}
+    return [block for block in blocks if id(block) not in inner]
+
+
+def parent_blocks(name: str, env: jinja2.Environment, depth: int) -> set[str] | None:
+    """The names of the blocks of template `name` and of the templates it extends; None if one cannot be read."""
+    if depth > 20:
+        return None
+    try:
+        source, _, _ = env.loader.get_source(env, name)
+        tree = env.parse(source)
+    except (jinja2.TemplateError, RecursionError, OSError):
+        return None
+    names = {block.name for block in tree.find_all(nodes.Block)}
+    extends = next(iter(tree.find_all(nodes.Extends)), None)
+    if extends is not None and isinstance(extends.template, nodes.Const) and isinstance(extends.template.value, str):
+        above = parent_blocks(extends.template.value, env, depth + 1)
+        if above is None:
+            return None
+        names |= above
+    return names

@@ -20,7 +20,7 @@ FORMATS = ("pdf", "html", "epub")  # the book, the static site (build/site/), th
 REQUIRED = {"title", "sections"}
 OPTIONAL = {"subtitle", "years", "publisher", "author", "subject", "keywords", "date", "date_label",
             "language", "page_size", "theme", "variant", "output", "colophon", "cards", "editorial",
-            "back_page", "promotions", "formats"}
+            "back_page", "promotions", "formats", "extra_css"}
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -64,6 +64,7 @@ def load_config(root: Path) -> tuple[Config | None, list[Problem]]:
         back_page=_inside(check, root, text("back_page"), ("back_page",)),
         promotions=check.each(data, "promotions", (), lambda item, keys: _promotion(check, item, keys)),
         formats=_formats(check, data),
+        extra_css=check.each(data, "extra_css", (), lambda item, keys: _stylesheet(check, root, item, keys)),
     )
     return config, check.problems
 
@@ -159,6 +160,17 @@ def _promotion(check: Checker, item, keys) -> Promotion | None:
     members = check.each(data, "members", keys, name, limit=MAX_MEMBERS, noun="members")
     return Promotion(check.text(data, "name", keys, True) or "", check.text(data, "corps", keys) or "",
                      tuple(sorted(members, key=sort_key)))
+
+
+def _stylesheet(check: Checker, root: Path, item, keys: tuple) -> Path | None:
+    """One entry of `extra_css`: a .css file inside the edition, relative to brochure.yml."""
+    if not isinstance(item, str) or not item.strip():
+        check.error(keys, "must be the path of a stylesheet, e.g. styles/custom.css")
+        return None
+    if not item.endswith(".css"):
+        check.error(keys, f"'{item}' is not a stylesheet: give the path of a .css file, e.g. styles/custom.css")
+        return None
+    return _inside(check, root, item, keys)
 
 
 def sort_key(name: str) -> tuple:

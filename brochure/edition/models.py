@@ -68,6 +68,7 @@ class Config:
     back_page: Path | None
     promotions: tuple[Promotion, ...]
     formats: tuple[str, ...] = ("pdf",)   # what `brochure build` writes by default: pdf, html, epub
+    extra_css: tuple[Path, ...] = ()   # stylesheets of the edition, applied after the theme's, in order
 
 
 @dataclass(frozen=True)

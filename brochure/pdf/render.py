@@ -12,6 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -29,8 +30,11 @@ from ..book.units import Unit
 from ..text.fonts import BundledFonts, font_folders
 from ..edition.models import Config
 from ..limits import LAYOUT_SECONDS
-from ..problems import BrochureError
-from ..themes.theme import Theme, allowed_roots, inside
+from ..problems import BrochureError, ContentError, Problem
+from ..themes.theme import Theme, allowed_roots, inside, is_theme_name, theme_folders
+from . import colours
+from .css_messages import captured, layout_problems, line_naming, nearest, url_name
+from .css_messages import problems as css_problems
 from .time_limit import time_limit
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
 
@@ -49,31 +53,48 @@ class SandboxFetcher(URLFetcher):
         self.theme = theme
         self.cmyk = cmyk
         self.refused: list[str] = []
+        self.missing: list[tuple[str, str]] = []   # (URL, " (nearest: ...)") of files asked for that do not exist
         self.reads: dict[Path, None] = {}   # every file served since the last take_reads(), in order
 
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
             return super().fetch(url, headers)
-        if url.startswith("theme:"):
-            path = self._theme_file(url[len("theme:"):])
-        elif url.startswith("file:"):
-            path = self.allowed(Path(unquote(urlparse(url).path)))
-        else:
-            path = None
+        path, outside = self._path(url)
         if path is None or not path.is_file():
-            self.refused.append(url)
-            raise ValueError(f"brochure reads only files inside the edition and its theme, refused: {url}")
+            if outside:
+                self.refused.append(url)
+                raise ValueError(f"brochure reads only files inside the edition and its theme, refused: {url}")
+            hint = nearest(url, self._theme_folder(url))
+            self.missing.append((url, hint))
+            raise ValueError(f"not found{hint}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         self.reads[path] = None
         data = self._convert(path, content_type)
         response = URLFetcherResponse if data is None else _ConvertedResponse
         return response(path.as_uri(), data if data is not None else path.read_bytes(), {"Content-Type": content_type})
 
-    def _theme_file(self, reference: str) -> Path | None:
-        try:
-            return self.theme.theme_file(reference, "styles")
-        except BrochureError:      # a theme folder leading outside: refused like any file outside
+    def _path(self, url: str) -> tuple[Path | None, bool]:
+        """The file a URL names (None if none), and whether it is refused as outside rather than missing."""
+        if url.startswith("theme:"):
+            try:
+                return self.theme.theme_file(url[len("theme:"):], "styles", inherited=True), False
+            except BrochureError:      # a theme folder leading outside: refused like any file outside
+                return None, True
+        if url.startswith("file:"):
+            path = self.allowed(Path(unquote(urlparse(url).path)))
+            return path, path is None
+        return None, True
+
+    def _theme_folder(self, url: str) -> Path | None:
+        """For `theme:NAME/...`, the theme's own styles folder, where the nearest names are looked for."""
+        if not url.startswith("theme:"):
             return None
+        name = url[len("theme:"):].partition("/")[0]
+        try:
+            folders = theme_folders(self.theme.roots[0], name, "styles", overrides=False) if is_theme_name(name) else []
+        except BrochureError:
+            return None
+        return folders[0] if folders else None
 
     def _convert(self, path: Path, content_type: str) -> bytes | None:
         """For a CMYK variant, the file with its colours (CSS, SVG) or pixels (images) in CMYK; else None."""
@@ -90,14 +111,22 @@ class SandboxFetcher(URLFetcher):
         reads, self.reads = tuple(self.reads), {}
         return reads
 
-    def raise_refused(self, where: str) -> None:
-        """Stop the build if anything was refused while making `where` (WeasyPrint only logs it)."""
+    def raise_refused(self, where: str, stylesheets: tuple[Path, ...] = ()) -> None:
+        """Stop the build if anything was refused or not found while making `where` (WeasyPrint only logs it).
+
+        A file not found is named at the line of the stylesheet that asks for it, when one does."""
         if self.cmyk is not None:
             self.cmyk.raise_problems()   # a colour that cannot be printed in CMYK, with its file and line
         if self.refused:
             refused, self.refused = self.refused, []
             raise BrochureError(f"{where}: refused to read {', '.join(refused)}: "
                                 "only files inside the edition folder and the theme are read")
+        if self.missing:
+            missing, self.missing = list(dict.fromkeys(self.missing)), []
+            problems = [_missing_problem(url, hint, stylesheets) for url, hint in missing]
+            if all(problems):
+                raise ContentError(problems, self.theme.roots[0])
+            raise BrochureError(f"{where}: not found: " + ", ".join(url_name(url) + hint for url, hint in missing))
 
     def allowed(self, path: Path) -> Path | None:
         """`path` with its links resolved, if it is inside one of the roots; else None."""
@@ -106,6 +135,16 @@ class SandboxFetcher(URLFetcher):
         except (OSError, RuntimeError, ValueError):   # a NUL in the path, a loop of links
             return None
         return path if any(path.is_relative_to(root) for root in self.roots) else None
+
+
+def _missing_problem(url: str, hint: str, stylesheets: tuple[Path, ...]) -> Problem | None:
+    """A file not found, at the first line of a stylesheet naming it; None if no stylesheet does."""
+    name = url_name(url)
+    for sheet in (sheet for sheet in stylesheets if sheet.suffix == ".css"):
+        line = line_naming(sheet, name)
+        if line is not None:
+            return Problem(sheet, line, "css", f"'{name}' not found{hint}")
+    return None
 
 
 class _ConvertedResponse(URLFetcherResponse):
@@ -133,20 +172,37 @@ class Renderer:
             raise BrochureError(f"the {self.variant.name} variant needs a CMYK profile in {PROFILE}")
         self.cmyk = Cmyk(profile, self.config) if self.variant.cmyk else None
         self.fetcher = SandboxFetcher(self._roots(), self.theme, self.cmyk)
-        for sheet in self.theme.stylesheets:
+        sheets = (*self.theme.stylesheets, *self.config.extra_css)
+        for sheet in sheets:
             if self.fetcher.allowed(sheet) is None:
                 raise BrochureError(f"stylesheet {sheet} is outside the edition and the theme folders")
         width, height = PAGE_SIZES[self.config.page_size]
         page = f"@page {{ size: {width}mm {height}mm; }} :root {{ --page-width: {width}mm; --page-height: {height}mm; }}"
         page += self.variant.page_css(profile.as_uri() if profile else None)
-        self.stylesheets = [weasyprint.CSS(url=sheet.as_uri(), url_fetcher=self.fetcher, font_config=self.fonts,
-                                           color_profiles=self.color_profiles)
-                            for sheet in self.theme.stylesheets]
-        # Last, so that the edition's page size and the variant's bleed win over the theme's defaults.
-        self.stylesheets.append(weasyprint.CSS(string=page, url_fetcher=self.fetcher, font_config=self.fonts,
-                                               color_profiles=self.color_profiles))
+        # First, so that a theme restyles a section's colour without !important; last, the page size and bleed.
+        self.stylesheets = [self._css(string=self._section_css())]
+        problems = []
+        for sheet in sheets:
+            with captured() as logged:
+                self.stylesheets.append(self._css(url=sheet.as_uri()))
+            problems += css_problems(logged, sheet)
+        self.stylesheets.append(self._css(string=page))
+        self.fetcher.missing.clear()    # an @import not found is among the problems, at its line
+        self.problems: tuple[Problem, ...] = tuple(problems)   # errors stop a build, warnings are shown
+        self.layout_problems: dict[Problem, None] = {}         # CSS found wrong only while laying out (var())
         # What the stylesheets read (their imports, fonts, the profile): a change there needs a new Renderer.
-        self.style_reads = tuple(dict.fromkeys((*self.theme.stylesheets, *self.fetcher.take_reads())))
+        self.style_reads = tuple(dict.fromkeys((*sheets, *self.fetcher.take_reads())))
+
+    def _css(self, **source) -> weasyprint.CSS:
+        return weasyprint.CSS(**source, url_fetcher=self.fetcher, font_config=self.fonts,
+                              color_profiles=self.color_profiles)
+
+    def _section_css(self) -> str:
+        """Each section's colour as `--section-ID` on :root, and as `--section` on the units of the section."""
+        sections = self.config.sections
+        css = ":root { " + " ".join(f"--section-{s.id}: {s.colour.rgb};" for s in sections) + " }\n"
+        css += "".join(f".section-{s.id} {{ --section: var(--section-{s.id}); }}\n" for s in sections)
+        return colours.stylesheet(css, self.cmyk.ink) if self.cmyk is not None else css
 
     def _roots(self) -> tuple[Path, ...]:
         """The folders WeasyPrint may read: the edition, brochure's assets, the theme's style folders; all inside."""
@@ -164,7 +220,8 @@ class Renderer:
         position = f"@page :first {{ counter-reset: page {start_page}; }}"
         if start_page % 2 == 0:
             position += " html { break-before: left; }"
-        with time_limit(self.layout_seconds, unit.name.replace("-", " ", 1) + ": layout", LAYOUT_ADVICE):
+        with time_limit(self.layout_seconds, unit.name.replace("-", " ", 1) + ": layout", LAYOUT_ADVICE), \
+                self._crashes(unit):
             document = self._layout(unit.html, position)
             lost = unit.kept - _kept(document) if unit.kept else 0
             if lost and unit.fallback:
@@ -174,17 +231,52 @@ class Renderer:
         if lost:
             raise BrochureError(f"{unit.name}: {lost} element(s) did not fit on a page and would be lost "
                                 "(a box taller than a page cannot be split here); shorten them")
-        self.fetcher.raise_refused(unit.name)
+        self.fetcher.raise_refused(unit.name, self.style_reads)
         log.debug("laid out %s: %d page(s) from p. %d in %.2fs", unit.name, len(document.pages), start_page,
                   time.perf_counter() - began)
         return document
+
+    @contextmanager
+    def _crashes(self, unit: Unit):
+        """WeasyPrint failing inside its own layout code -> one line naming the unit and the likely stylesheet."""
+        try:
+            yield
+        except (AssertionError, AttributeError, IndexError, KeyError, TypeError, ValueError, ZeroDivisionError) as error:
+            where = weasyprint_frame(error)
+            if where is None:
+                raise
+            sheets = [sheet for sheet in self.style_reads if sheet.suffix == ".css" and sheet.is_file()]
+            latest = max(sheets, key=lambda sheet: sheet.stat().st_mtime, default=None)
+            likely = f"; likely a rule of {_shown(latest, self.config.root)}, the stylesheet changed last" if latest else ""
+            raise BrochureError(f"{unit.name}: WeasyPrint could not lay it out ({type(error).__name__} in {where}): "
+                                f"a CSS construction it cannot handle{likely}; see 'WeasyPrint traps' in "
+                                "docs/themes.md (floats, columns, column-span, overflow on grid items)") from None
 
     def _layout(self, html: str, position: str) -> weasyprint.Document:
         if self.cmyk is not None:
             html = self.cmyk.html(html)
         source = weasyprint.HTML(string=html, base_url=self.config.root.as_uri() + "/", url_fetcher=self.fetcher)
-        return source.render(stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)], font_config=self.fonts,
-                             color_profiles=self.color_profiles, **self.variant.options())
+        with captured() as logged:
+            document = source.render(stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)],
+                                     font_config=self.fonts, color_profiles=self.color_profiles, **self.variant.options())
+        sheets = tuple(sheet for sheet in self.style_reads if sheet.suffix == ".css")
+        self.layout_problems.update(dict.fromkeys(layout_problems(logged, sheets)))
+        return document
+
+
+def weasyprint_frame(error: BaseException) -> str | None:
+    """"weasyprint/layout/float.py:123" if the innermost frame of the error is WeasyPrint's own code, else None."""
+    package = Path(weasyprint.__file__).parent
+    traceback, last = error.__traceback__, None
+    while traceback is not None:
+        last, traceback = traceback, traceback.tb_next
+    if last is None or not Path(last.tb_frame.f_code.co_filename).is_relative_to(package):
+        return None
+    return f"{Path(last.tb_frame.f_code.co_filename).relative_to(package.parent).as_posix()}:{last.tb_lineno}"
+
+
+def _shown(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _kept(document: weasyprint.Document) -> int:

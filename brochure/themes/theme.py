@@ -5,10 +5,15 @@ A theme is a folder `templates/NAME/` (Jinja2 templates) beside a folder
 may name a parent theme with `extends`). Themes are looked up in the edition
 folder first, then among the themes shipped with brochure.
 
-An edition overrides one file of its theme by putting a file of the same
-name directly in its own `templates/` or `styles/`. The overriding file can
-still build on the original: a template with `{% extends "theme:default/card.html" %}`,
-a stylesheet with `@import url("theme:default/card.css");`.
+An edition overrides one theme at a time: a file in its `templates/NAME/` or
+`styles/NAME/` replaces the file of the same name of the theme NAME, and only
+when NAME is the theme being built (a theme extending NAME gets NAME's own
+files, never the edition's overrides of it). The overriding file can still
+build on the original: a template with `{% extends "theme:default/card.html" %}`,
+a stylesheet with `@import url("theme:default/card.css");` (`theme:NAME/...`
+is always the theme's own file). Files put directly in `templates/` or
+`styles/` (the old, flat way) still override the edition's own theme (the one
+of brochure.yml), never another, with a warning saying where to move them.
 
 Everything a theme may read stays inside the edition folder or brochure's own
 `templates/`, `styles/` and `assets/`: symbolic links are resolved, and a
@@ -16,6 +21,7 @@ folder or file that leads elsewhere is refused. A theme name is a name, never a 
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +33,7 @@ from .. import TOOL_ROOT
 from ..edition.schema import Checker
 from ..edition.sources import read_yaml
 from ..limits import MAX_TEMPLATE_BYTES
-from ..problems import BrochureError, ContentError, Problem
+from ..problems import WARNING, BrochureError, ContentError, Problem
 
 THEME_FILE = "theme.yml"
 THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -54,13 +60,18 @@ class Theme:
     stylesheets: tuple[Path, ...]      # resolved, in cascade order
     roots: tuple[Path, ...]            # the edition folder, then brochure's own folder
     start_on: dict                     # unit kind -> "left" | "right": the side its first page must be on
+    warnings: tuple[Problem, ...] = () # flat overrides to move into templates/NAME/ or styles/NAME/
 
-    def theme_file(self, reference: str, kind: str) -> Path | None:
-        """`theme:NAME/file` -> that theme's own file (no override), or None."""
+    def theme_file(self, reference: str, kind: str, inherited: bool = False) -> Path | None:
+        """`NAME/file` -> that theme's own file, never an edition's override; or None.
+
+        With `inherited` (what `theme:NAME/file` means in a template or a stylesheet), a file NAME takes from
+        its parents counts as NAME's."""
         name, _, rest = reference.partition("/")
         if not is_theme_name(name) or not rest or (name not in self.chain and name not in available_themes(self.roots[0])):
             return None
-        for base in theme_folders(self.roots[0], name, kind):
+        names = self.chain[self.chain.index(name):] if inherited and name in self.chain else (name,)
+        for base in (folder for each in names for folder in theme_folders(self.roots[0], each, kind, overrides=False)):
             candidate = base / rest
             if candidate.is_file() and candidate.resolve().is_relative_to(base):
                 return candidate.resolve()
@@ -100,17 +111,29 @@ def checked_folder(folder: Path, edition_root: Path) -> Path | None:
     return resolved
 
 
-def theme_folders(edition_root: Path, name: str, kind: str) -> list[Path]:
-    """The folders `kind/name` (templates or styles) of a theme, the edition's first, resolved and checked."""
+def is_shipped(name: str) -> bool:
+    """Whether brochure itself ships the theme `name`."""
+    return (TOOL_ROOT / "styles" / name / THEME_FILE).is_file()
+
+
+def theme_folders(edition_root: Path, name: str, kind: str, overrides: bool = True) -> list[Path]:
+    """The folders `kind/name` (templates or styles) of a theme, the edition's first, resolved and checked.
+
+    Without `overrides`, a shipped theme's own folder alone: the edition's `kind/name` overrides it only
+    when it is the theme being built."""
     roots = _roots(edition_root)
+    if not overrides and is_shipped(name):
+        roots = (TOOL_ROOT,)
     folders = (checked_folder(root / kind / name, edition_root) for root in roots)
     return [folder for folder in folders if folder is not None]
 
 
-def load_theme(name: str, edition_root: Path, origin: str = "theme") -> Theme:
+def load_theme(name: str, edition_root: Path, origin: str = "theme", edition_theme: str | None = None) -> Theme:
     """Find the theme and its parents; resolve its stylesheets through the override path.
 
-    `origin` says where the name came from (`--theme`, `brochure.yml:7: theme`) for the message about a bad name.
+    `origin` says where the name came from (`--theme`, `brochure.yml:7: theme`) for the message about a bad name;
+    `edition_theme` is the theme of brochure.yml, the only one that files directly in `templates/` and `styles/`
+    override.
     """
     edition_root = edition_root.resolve()
     roots = _roots(edition_root)
@@ -122,7 +145,7 @@ def load_theme(name: str, edition_root: Path, origin: str = "theme") -> Theme:
             path, data = settings[-1]
             raise ContentError([Problem(path, data["extends_line"], "extends", f"theme '{name}' extends itself "
                                         f"(through {' -> '.join(chain + [name])}): remove one 'extends'")], edition_root)
-        found = next((folder / THEME_FILE for folder in theme_folders(edition_root, name, "styles")
+        found = next((folder / THEME_FILE for folder in theme_folders(edition_root, name, "styles", not chain)
                       if (folder / THEME_FILE).is_file()), None)
         if found is None:
             searched = ", ".join(str(root / "styles" / name / THEME_FILE) for root in roots)
@@ -133,15 +156,56 @@ def load_theme(name: str, edition_root: Path, origin: str = "theme") -> Theme:
         chain.append(name)
         settings.append((found, data))
         name = data.get("extends")
-    template_dirs = _folders(edition_root, "templates", chain)
-    style_dirs = _folders(edition_root, "styles", chain)
+    flat = chain[0] == edition_theme
+    template_dirs = _folders(edition_root, "templates", chain, flat)
+    style_dirs = _folders(edition_root, "styles", chain, flat)
     stylesheets = _stylesheets(settings, style_dirs, problems)
+    problems += _incomplete(settings[0][0], chain, template_dirs, settings, problems)
     if problems:
         raise ContentError(problems, edition_root)
     start_on = {}
     for _, data in reversed(settings):  # a theme's own choices win over its parent's
         start_on.update(data.get("start_on") or {})
-    return Theme(chain[0], tuple(chain), template_dirs, style_dirs, stylesheets, roots, start_on)
+    warnings = flat_overrides(edition_root, chain, edition_theme)
+    return Theme(chain[0], tuple(chain), template_dirs, style_dirs, stylesheets, roots, start_on, warnings)
+
+
+def _incomplete(path: Path, chain: list[str], template_dirs: tuple, settings: list, problems: list) -> list[Problem]:
+    """A theme with no template or no stylesheet at all (and no parent to take them from), at its theme.yml."""
+    if problems:
+        return []
+    found = []
+    if not any(folder.is_dir() and any(folder.glob("*.html")) for folder in template_dirs):
+        found.append(Problem(path, 1, "extends", f"the theme '{chain[0]}' has no templates (templates/{chain[0]}/ "
+                             "holds none) and extends no theme that has: add 'extends: default'"))
+    if not any(data.get("stylesheets") for _, data in settings):
+        found.append(Problem(path, 1, "stylesheets", f"the theme '{chain[0]}' lists no stylesheets and extends no "
+                             "theme that does: add 'extends: default' or a list 'stylesheets:'"))
+    return found
+
+
+def flat_overrides(edition_root: Path, chain: list[str], edition_theme: str | None) -> tuple[Problem, ...]:
+    """A warning for each file directly in the edition's `templates/` or `styles/` that replaces a theme's file."""
+    warnings = []
+    for kind in ("templates", "styles"):
+        folder = checked_folder(edition_root / kind, edition_root)
+        if folder is None:
+            continue
+        theirs = _folders(edition_root, kind, chain, False)
+        for path in sorted(folder.iterdir()):
+            if not path.name.startswith(".") and any((other / path.name).is_file() for other in theirs):
+                warnings.append(Problem(path, 1, "override", _flat_message(kind, path.name, chain[0], edition_theme),
+                                        WARNING))
+    return tuple(warnings)
+
+
+def _flat_message(kind: str, name: str, theme: str, edition_theme: str | None) -> str:
+    owner = edition_theme or theme
+    if theme != owner:
+        return (f"not used with the theme '{theme}': a file directly in {kind}/ overrides only the edition's theme "
+                f"'{owner}'; move it to {kind}/{owner}/{name} (or to {kind}/{theme}/{name} for this theme)")
+    return (f"a file directly in {kind}/ overrides only the edition's theme '{owner}' and no other: move it to "
+            f"{kind}/{owner}/{name}, where it will keep overriding '{owner}'")
 
 
 def available_themes(edition_root: Path) -> list[str]:
@@ -154,10 +218,13 @@ def _roots(edition_root: Path) -> tuple[Path, ...]:
     return tuple(dict.fromkeys((edition_root.resolve(), TOOL_ROOT)))
 
 
-def _folders(edition_root: Path, kind: str, chain: list[str]) -> tuple[Path, ...]:
-    """The edition's own override folder, then each theme of the chain's folders, checked."""
-    overrides = checked_folder(edition_root / kind, edition_root)
-    folders = [overrides] + [folder for theme in chain for folder in theme_folders(edition_root, theme, kind)]
+def _folders(edition_root: Path, kind: str, chain: list[str], flat: bool) -> tuple[Path, ...]:
+    """The edition's flat override folder (if `flat`), then each theme of the chain's folders, checked.
+
+    The edition's `kind/NAME` overrides NAME only when NAME is the theme built (the first of the chain)."""
+    overrides = checked_folder(edition_root / kind, edition_root) if flat else None
+    folders = [overrides] + [folder for index, theme in enumerate(chain)
+                             for folder in theme_folders(edition_root, theme, kind, overrides=index == 0)]
     return tuple(dict.fromkeys(folder for folder in folders if folder is not None))
 
 
@@ -227,7 +294,7 @@ class ThemeLoader(jinja2.BaseLoader):
 
     def get_source(self, environment, template):
         if template.startswith("theme:"):
-            path = self.theme.theme_file(template[len("theme:"):], "templates")
+            path = self.theme.theme_file(template[len("theme:"):], "templates", inherited=True)
             searched = [f"the '{template[6:].partition('/')[0]}' theme"]
         else:
             try:
@@ -239,9 +306,24 @@ class ThemeLoader(jinja2.BaseLoader):
             path = next((c for d, c in candidates if c.is_file() and c.resolve().is_relative_to(d)), None)
             searched = [str(c) for _, c in candidates]
         if path is None:
-            raise jinja2.TemplateNotFound(template, f"template '{template}' not found; searched: {', '.join(searched)}")
+            raise jinja2.TemplateNotFound(template, f"template '{template}' not found{self._nearest(template)}; "
+                                          f"searched: {', '.join(searched)}")
         self.served.add(str(path))
         return read_template(path), str(path), _unchanged(path)
+
+
+    def _nearest(self, template: str) -> str:
+        """" (nearest: card.html)" among the templates the name could have meant; "" if none is close."""
+        if template.startswith("theme:"):
+            name, _, wanted = template[len("theme:"):].partition("/")
+            folders = theme_folders(self.theme.roots[0], name, "templates", overrides=False) if is_theme_name(name) \
+                else []
+            prefix = f"theme:{name}/"
+        else:
+            folders, wanted, prefix = list(self.theme.template_dirs), template, ""
+        names = sorted({path.relative_to(folder).as_posix() for folder in folders for path in folder.rglob("*.html")})
+        close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+        return f" (nearest: {', '.join(prefix + name for name in close)})" if close else ""
 
 
 def read_template(path: Path) -> str:
