@@ -143,10 +143,8 @@ def test_lost_content_stops_the_build_and_names_the_card(mini):
                   ".key-figures { padding-bottom: 300mm; }")
     with pytest.raises(BrochureError) as error:
         preview(mini, "01")
-    lines = error.value.message.splitlines()
     assert re.fullmatch(r"p\. \d+ \(card 01\): \d element\(s\) lost: a box taller than a page cannot be split "
-                        r"here \(shorten it\)", lines[0]), lines
-    assert re.fullmatch(r"\d+ layout finding\(s\): nothing was written \(content would be lost\)\.", lines[-1])
+                        r"here \(shorten it\)", error.value.message), error.value.message
 
 
 def test_the_build_prints_each_finding_and_counts_them(mini):
