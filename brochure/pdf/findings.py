@@ -24,12 +24,12 @@ from weasyprint.formatting_structure import boxes
 
 from .preflight import Finding
 
-TOLERANCE_PT = 1.0        # what rounding and italic overhang may add without anyone noticing
+TOLERANCE_PX = 1.0        # what rounding and italic overhang may add without anyone noticing (WeasyPrint's px)
 MIN_LINES = 5             # a page the theme did not ask for must hold at least this many lines...
 MIN_FILL = 0.25           # ...or be filled to this fraction of its height (a figure, a table)
 SNIPPET = 40              # characters of text quoted in a finding
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")
-PT_PER_MM = 72 / 25.4
+PX_PER_MM = 96 / 25.4     # WeasyPrint lays out in CSS px
 CHECKED_BOXES = (boxes.BlockLevelBox, boxes.AtomicInlineLevelBox)   # boxes whose edges are checked, not only text
 
 
@@ -53,7 +53,7 @@ class _Area:
     bottom: float
 
     def overrun(self, left: float, top: float, right: float, bottom: float) -> float:
-        """How far (pt) a rectangle reaches outside this area; 0 when it is inside."""
+        """How far (px) a rectangle reaches outside this area; 0 when it is inside."""
         return max(self.left - left, right - self.right, self.top - top, bottom - self.bottom, 0.0)
 
 
@@ -193,10 +193,10 @@ class _PageScan:
             return False
         left, top = box.border_box_x(), box.border_box_y()
         over = self.margins.overrun(left, top, left + box.border_width(), top + box.border_height())
-        if over <= TOLERANCE_PT:
+        if over <= TOLERANCE_PX:
             return False
         self._reported.add(id(box.element))
-        self.overflows.append(f"{_name(box.element, box.element_tag)} runs {over / PT_PER_MM:.0f} mm outside the "
+        self.overflows.append(f"{_name(box.element, box.element_tag)} runs {over / PX_PER_MM:.0f} mm outside the "
                               "page margins" + (f": « {_text(box.element)} »" if _text(box.element) else ""))
         return True
 
@@ -233,8 +233,8 @@ def _where(scan: _PageScan, column: _Area, left: float, top: float, right: float
                        (scan.margins, "outside the page margins"), (column, "out of its column")):
         over = area.overrun(left, top, right, bottom) if area is not column else \
             max(column.left - left, right - column.right, 0.0)
-        if over > TOLERANCE_PT:
-            return f"{over / PT_PER_MM:.0f} mm {name}" if over >= PT_PER_MM else f"{over:.1f} pt {name}"
+        if over > TOLERANCE_PX:
+            return f"{over / PX_PER_MM:.0f} mm {name}" if over >= PX_PER_MM else f"{over * 0.75:.1f} pt {name}"
     return ""
 
 
