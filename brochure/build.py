@@ -20,7 +20,7 @@ from .edition.models import Card, Config, Edition
 from .edition.sources import read_yaml
 from .limits import TEMPLATE_SECONDS
 from .output import check_pdf_target, write_atomically
-from .pdf.render import Renderer, pdf_bytes, render_book
+from .pdf.render import Book, Renderer, pdf_bytes, render_book
 from .pdf.time_limit import time_limit
 from .pdf.preflight import Finding, is_print_file, preflight
 from .problems import ERROR, WARNING, BrochureError, ContentError, Problem
@@ -47,6 +47,7 @@ class Result:
     findings: tuple[Finding, ...] | None = None   # the preflight's, for a print build
     errors: tuple[Problem, ...] = ()              # a draft's: the files printed as problem pages
     counted: str = "page(s)"                       # what `pages` counts: "page(s)" of a PDF or a site, "chapter(s)"
+    layout: tuple[Finding, ...] = ()               # the layout findings (pdf/findings.py)
 
 
 def check(root: Path, strict: bool = False, theme: str | None = None,
@@ -91,6 +92,7 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     edition, renderer = generation.edition, builder.renderer
     log.info("writing %s", output or edition.config.output)
     book = generation.book()
+    layout = _layout_findings(book, strict)
     target = output or book_target(edition.config, renderer.variant)
     write_atomically(target, pdf_bytes(book, renderer))
     remember_pages(edition, BookKey(renderer.theme.name, renderer.variant.name, target), book.first_pages)
@@ -99,7 +101,7 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     if renderer.variant.name == "print":
         findings = tuple(preflight(target, True, book.first_pages, missing_by_unit(edition, warnings)))
     return Result(target, generation.pages, time.perf_counter() - began, tuple(warnings), book.first_pages,
-                  findings, generation.errors)
+                  findings, generation.errors, layout=layout)
 
 
 def build_formats(root: Path, formats: tuple[str, ...] | None = None, theme: str | None = None,
@@ -185,11 +187,22 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
     unit = card_unit(edition, card, renderer.theme)
     pages = remembered_pages(edition, book_target(edition.config, chosen), chosen_theme.name, chosen.name)
     book = render_book([unit], renderer, start_page=pages.get(unit.name, 1))
+    layout = _layout_findings(book, strict)
     write_atomically(target, pdf_bytes(book, renderer))
     shown = tuple(p if p.path == card.path else replace(p, severity=WARNING)
                   for p in problems if p.path == card.path or p.severity == ERROR)
     shown += (*chosen_theme.warnings, *renderer.problems)
-    return Result(target, len(book.document.pages), time.perf_counter() - began, shown, book.first_pages)
+    return Result(target, len(book.document.pages), time.perf_counter() - began, shown, book.first_pages,
+                  layout=layout)
+
+
+def _layout_findings(book: Book, strict: bool) -> tuple[Finding, ...]:
+    """The book's layout findings; with `strict` they stop the build before anything is written."""
+    findings = book.findings()
+    if findings and strict:
+        lines = [finding.format() for finding in findings]
+        raise BrochureError("\n".join(lines + [f"{len(findings)} layout finding(s): nothing was written (--strict)."]))
+    return findings
 
 
 def _previewed_card(edition: Edition, reference: str, strict: bool) -> Card:

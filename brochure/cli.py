@@ -92,7 +92,7 @@ def main(ctx: click.Context, project: Path, verbose: int, quiet: bool) -> None:
 @click.option("--archival", is_flag=True, help="PDF/A-2 for archiving (screen variant only).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the PDF (default: build/<output from brochure.yml>).")
-@click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
+@click.option("--strict", is_flag=True, help="Treat content to complete (warnings) and layout findings as errors.")
 @click.option("--draft", is_flag=True, help="Build even if some cards have errors: each is printed as a page listing "
               "its problems (file:line), for proofreading while the team fixes them.")
 @pass_context
@@ -123,7 +123,7 @@ def build(context: Context, formats: tuple[str, ...], theme: str | None, variant
 @click.argument("card")
 @click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
 @click.option("--variant", type=click.Choice(VARIANTS), default=None, help="As for build.")
-@click.option("--strict", is_flag=True, help="Treat content to complete (warnings) as errors.")
+@click.option("--strict", is_flag=True, help="Treat content to complete (warnings) and layout findings as errors.")
 @pass_context
 def preview(context: Context, card: str, theme: str | None, variant: str | None, strict: bool) -> None:
     """Write one card alone, exactly as in the book, to build/preview/preview-<card>.pdf.
@@ -297,7 +297,12 @@ def _report(context: Context, result, verb: str, list_warnings: bool = True) -> 
     content = len(result.warnings) - len(theme)
     if content:
         click.echo(f"{content} warning(s): content to complete (`brochure check` lists them).", err=True)
-    click.echo(f"{verb} {_shown(result.path)}: {result.pages} {getattr(result, 'counted', 'page(s)')} in {result.seconds:.1f} s")
+    layout = getattr(result, "layout", ())
+    for finding in layout:
+        click.echo(f"warning: {finding.format()}", err=True)
+    counted = f", {len(layout)} layout finding(s)" if layout else ""
+    click.echo(f"{verb} {_shown(result.path)}: {result.pages} {getattr(result, 'counted', 'page(s)')} in "
+               f"{result.seconds:.1f} s{counted}")
     if getattr(result, "findings", None) is not None:
         _print_findings(result.path, result.findings)
 

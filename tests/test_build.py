@@ -51,7 +51,7 @@ def test_page_numbers_are_printed_except_on_cover_blanks_and_dividers(built):
     _, result, pdf = built
     dividers = {result.first_pages[f"divider-{s}"] + i for s in ("alpha", "beta", "gamma") for i in (0, 1)}
     blanks = {number for number, text in enumerate(pdf.pages, start=1) if not text}
-    starts = {result.first_pages["sommaire"], result.first_pages["editorial"]} | {result.first_pages[f"divider-{s}"] for s in ("alpha", "beta", "gamma")}
+    starts = {result.first_pages[name] for name in ("sommaire", "editorial", "back-page")} | {result.first_pages[f"divider-{s}"] for s in ("alpha", "beta", "gamma")}
     assert blanks and all(blank + 1 in starts for blank in blanks)  # only to put a unit on its side
     unnumbered = {1} | dividers | blanks
     for number, text in enumerate(pdf.pages, start=1):

@@ -15,6 +15,9 @@ from .sources import read_yaml, real_path_inside
 CONFIG_NAME = "brochure.yml"
 PAGE_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 250),
               "letter": (215.9, 279.4), "legal": (215.9, 355.6)}  # width, height in mm
+PAGE_UNITS = {"mm": 1.0, "cm": 10.0, "in": 25.4}
+PAGE_LIMITS_MM = (100, 600)    # narrower than A6 or wider than A2 is not a brochure
+CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(mm|cm|in)\s*[x×]?\s*(\d+(?:[.,]\d+)?)\s*(mm|cm|in)\s*$", re.I)
 VARIANTS = ("screen", "print")  # what each does: variants.py
 FORMATS = ("pdf", "html", "epub")  # the book, the static site (build/site/), the EPUB: see docs/web.md
 REQUIRED = {"title", "sections"}
@@ -53,7 +56,7 @@ def load_config(root: Path) -> tuple[Config | None, list[Problem]]:
         date=_date(check, data),
         date_label=text("date_label", ""),
         language=text("language", "fr"),
-        page_size=check.choice(data, "page_size", (), tuple(PAGE_SIZES), "A4"),
+        page_size=_page_size(check, data),
         theme=text("theme", "default"),
         variant=check.choice(data, "variant", (), VARIANTS, "screen"),
         output=_output_name(check, text("output") or _slug(title) + ".pdf"),
@@ -78,6 +81,40 @@ def _formats(check: Checker, data: dict) -> tuple[str, ...]:
         check.error(("formats",), f"must be a list among {', '.join(FORMATS)}, e.g. [pdf, html, epub]")
         return ("pdf",)
     return tuple(dict.fromkeys(value))
+
+
+def _page_size(check: Checker, data: dict) -> str:
+    """`page_size`: a preset in any case ("a5" -> "A5") or "WIDTH HEIGHT" in mm, cm or in ("170mm 240mm")."""
+    value = data.get("page_size")
+    if value is None:
+        return "A4"
+    text = str(value).strip()
+    preset = next((name for name in PAGE_SIZES if name.casefold() == text.casefold()), None)
+    if preset is not None:
+        return preset
+    size = page_mm(text)
+    if size is None:
+        check.error(("page_size",), f"'{text}' is not a page size: write one of {', '.join(PAGE_SIZES)}, "
+                    "or a width and a height such as '170mm 240mm' (mm, cm or in)")
+        return "A4"
+    low, high = PAGE_LIMITS_MM
+    if not all(low <= side <= high for side in size):
+        check.error(("page_size",), f"'{text}' is {size[0]:g}×{size[1]:g} mm: each side must be between "
+                    f"{low} and {high} mm")
+        return "A4"
+    return f"{size[0]:g}mm {size[1]:g}mm"
+
+
+def page_mm(page_size: str) -> tuple[float, float] | None:
+    """A checked `page_size` (a preset or "170mm 240mm") -> (width, height) in mm; None if it is neither."""
+    if page_size in PAGE_SIZES:
+        return PAGE_SIZES[page_size]
+    match = CUSTOM_SIZE.match(page_size)
+    if match is None:
+        return None
+    width, width_unit, height, height_unit = match.groups()
+    return tuple(round(float(number.replace(",", ".")) * PAGE_UNITS[unit.lower()], 2)
+                 for number, unit in ((width, width_unit), (height, height_unit)))
 
 
 def _date(check: Checker, data: dict) -> dt.date:

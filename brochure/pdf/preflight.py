@@ -3,7 +3,9 @@
 Checks fonts (embedded), colours (no RGB or spot colour in a print file),
 images (at least 300 dpi at their placed size), the bleed (full-page colour
 that stops at the trim, ink in the bleed where the page is white), text
-outside the page, the output intent, and content declared missing.
+outside the page (outside the trim, in a print file: the same class as the
+build's layout findings, seen from the PDF), the output intent, and content
+declared missing.
 """
 from __future__ import annotations
 
@@ -210,7 +212,7 @@ def _geometry(path: Path, for_print: bool, units: _UnitFinder) -> list[Finding]:
         for index in range(len(document)):
             page, number = document[index], index + 1
             where = units.at(number)
-            findings += [Finding(number, where, message) for message in _text_outside(page)]
+            findings += [Finding(number, where, message) for message in _text_outside(page, for_print)]
             if for_print:
                 findings += [Finding(number, where, message) for message in _bleed(page)]
     finally:
@@ -218,15 +220,17 @@ def _geometry(path: Path, for_print: bool, units: _UnitFinder) -> list[Finding]:
     return findings
 
 
-def _text_outside(page) -> list[str]:
-    left, bottom, right, top = page.get_mediabox()
+def _text_outside(page, for_print: bool) -> list[str]:
+    """Text off the page; in a print file, text past the trim too (in the bleed it is cut off)."""
+    left, bottom, right, top = page.get_trimbox() if for_print else page.get_mediabox()
     text = page.get_textpage()
     outside = 0
     for i in range(text.count_chars()):
         x0, y0, x1, y1 = text.get_charbox(i)
         if x1 > x0 and (x0 < left - 1 or x1 > right + 1 or y0 < bottom - 1 or y1 > top + 1):
             outside += 1
-    return [f"{outside} character(s) of text fall outside the page"] if outside else []
+    where = "the trim (they would be cut off)" if for_print else "the page"
+    return [f"{outside} character(s) of text fall outside {where}"] if outside else []
 
 
 def _bleed(page, scale: float = 24 / 72) -> list[str]:

@@ -23,7 +23,7 @@ import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .. import TOOL_ROOT, __version__
-from ..edition.config import PAGE_SIZES
+from ..edition.config import page_mm
 from ..edition.content import MAX_PIXELS
 from ..book.plan import Plan, fill_sommaire, paginate
 from ..book.units import Unit
@@ -35,12 +35,16 @@ from ..themes.theme import Theme, allowed_roots, inside, is_theme_name, theme_fo
 from . import colours
 from .css_messages import captured, layout_problems, line_naming, nearest, url_name
 from .css_messages import problems as css_problems
+from .findings import Finding, Placed, layout_findings, unit_findings, unit_label
 from .time_limit import time_limit
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
 
 log = logging.getLogger(__name__)
 LAYOUT_ADVICE = ("it is far too costly to lay out (a very long word or table, hundreds of items?): "
                  "simplify it, or preview it alone to find what")
+# What a theme may relax when a unit's first layout has faults (a page holding a few lines: a short
+# card, an opening that runs over): the page break after a card's opening (docs/themes.md).
+RELAXED = " :root { --opening-break: auto; }"
 PIL.Image.MAX_IMAGE_PIXELS = MAX_PIXELS   # WeasyPrint decodes images with Pillow: no 1 GB bombs
 
 
@@ -176,7 +180,7 @@ class Renderer:
         for sheet in sheets:
             if self.fetcher.allowed(sheet) is None:
                 raise BrochureError(f"stylesheet {sheet} is outside the edition and the theme folders")
-        width, height = PAGE_SIZES[self.config.page_size]
+        width, height = page_mm(self.config.page_size)
         page = f"@page {{ size: {width}mm {height}mm; }} :root {{ --page-width: {width}mm; --page-height: {height}mm; }}"
         page += self.variant.page_css(profile.as_uri() if profile else None)
         # First, so that a theme restyles a section's colour without !important; last, the page size and bleed.
@@ -215,26 +219,44 @@ class Renderer:
         return roots
 
     def render(self, unit: Unit, start_page: int) -> weasyprint.Document:
-        """Lay out one unit as if it began on `start_page` of the book."""
+        """Lay out one unit as if it began on `start_page` of the book; stop if marked content is lost."""
+        document, lost = self.render_counted(unit, start_page)
+        if lost:
+            raise BrochureError(f"p. {start_page} ({unit_label(unit.name)}): {lost} element(s) lost: a box taller "
+                                "than a page cannot be split here (shorten it)")
+        return document
+
+    def render_counted(self, unit: Unit, start_page: int) -> tuple[weasyprint.Document, int]:
+        """Lay out one unit; also say how many of its `data-keep` elements got no box.
+
+        When a layout loses content or has layout findings, the next one is
+        tried: the unit's fallback (the side column after the text), then each
+        with RELAXED rules; the first without fault is kept, else the best.
+        """
         began = time.perf_counter()
         position = f"@page :first {{ counter-reset: page {start_page}; }}"
         if start_page % 2 == 0:
             position += " html { break-before: left; }"
+        sources = [unit.html] + ([unit.fallback] if unit.fallback else [])
+        best = None
         with time_limit(self.layout_seconds, unit.name.replace("-", " ", 1) + ": layout", LAYOUT_ADVICE), \
                 self._crashes(unit):
-            document = self._layout(unit.html, position)
-            lost = unit.kept - _kept(document) if unit.kept else 0
-            if lost and unit.fallback:
-                log.info("%s: content did not fit in its first layout, trying its fallback", unit.name)
-                document = self._layout(unit.fallback, position)
-                lost = unit.kept - _kept(document)
-        if lost:
-            raise BrochureError(f"{unit.name}: {lost} element(s) did not fit on a page and would be lost "
-                                "(a box taller than a page cannot be split here); shorten them")
+            for html, rules in [(html, "") for html in sources] + [(html, RELAXED) for html in sources]:
+                document = self._layout(html, position + rules)
+                lost = unit.kept - _kept(document) if unit.kept else 0
+                faults = len(unit_findings(document.pages, Placed(unit.name, unit.kind, start_page,
+                                                                  len(document.pages), unit.kept, lost)))
+                if best is None or (lost, faults) < best[:2]:
+                    best = (lost, faults, document)
+                if not lost and not faults:
+                    break
+                log.info("%s: %d element(s) lost, %d layout finding(s); trying another layout",
+                         unit.name, lost, faults)
+        lost, _, document = best
         self.fetcher.raise_refused(unit.name, self.style_reads)
         log.debug("laid out %s: %d page(s) from p. %d in %.2fs", unit.name, len(document.pages), start_page,
                   time.perf_counter() - began)
-        return document
+        return document, lost
 
     @contextmanager
     def _crashes(self, unit: Unit):
@@ -290,6 +312,11 @@ def _kept(document: weasyprint.Document) -> int:
 class Book:
     document: weasyprint.Document
     first_pages: dict[str, int]          # unit name -> its first page in the book
+    placed: tuple[Placed, ...] = ()      # every unit laid out, blank pages included, in order
+
+    def findings(self) -> tuple[Finding, ...]:
+        """What a careful reader of the proofs would circle (findings.py), page by page."""
+        return layout_findings(self.document.pages, self.placed)
 
 
 Layout = Callable[[Unit, int], weasyprint.Document]
@@ -326,7 +353,9 @@ def assemble(plan: Plan, documents: list[weasyprint.Document], config: Config) -
     pages = [page for document in documents for page in document.pages]
     book = documents[0].copy(pages)
     _set_metadata(book, config)
-    return Book(book, plan.first_pages())
+    placed = tuple(Placed(slot.unit.name, slot.unit.kind, slot.start, slot.pages, slot.unit.kept)
+                   for slot in plan.slots)
+    return Book(book, plan.first_pages(), placed)
 
 
 def _once(renderer: Renderer) -> Layout:
