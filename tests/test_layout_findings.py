@@ -17,8 +17,8 @@ SIZES = ("A5", "A4", "170mm 240mm")
 
 def restyle(mini, css: str) -> None:
     """The edition overrides the default theme's card.css with a few rules of its own (docs/themes.md)."""
-    (mini / "styles").mkdir(exist_ok=True)
-    (mini / "styles" / "card.css").write_text('@import url("theme:default/card.css");\n' + css, encoding="utf-8")
+    (mini / "styles" / "default").mkdir(parents=True, exist_ok=True)
+    (mini / "styles" / "default" / "card.css").write_text('@import url("theme:default/card.css");\n' + css, encoding="utf-8")
 
 
 COMPLETE_CARD = """---
