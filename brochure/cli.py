@@ -213,6 +213,71 @@ def serve(context: Context, port: int, host: str, card: str | None, theme: str |
     _run(context, lambda: run_serve(context.project, Options(theme=theme, variant=variant), host, port))
 
 
+@main.group()
+def new() -> None:
+    """Start a new edition, or a new card in this edition.
+
+    \b
+    Examples:
+      brochure new edition regards-2031        # a folder that builds at once
+      brochure new card --section gerer-differemment --title "Un titre" --collectivity "Ville de Lyon"
+    """
+
+
+@new.command("edition")
+@click.argument("path", type=click.Path(path_type=Path))
+@pass_context
+def new_edition(context: Context, path: Path) -> None:
+    """Create the edition folder PATH from the skeleton: commented brochure.yml, one card per section,
+    editorial, back page, data/images/. Refuses to write over an existing edition."""
+    from .intake.new import new_edition as run_new_edition
+    written = _run(context, lambda: run_new_edition(path))
+    click.echo(f"new edition in {path}: {len(written)} files; next: cd {path} && brochure build")
+
+
+@new.command("card")
+@click.option("--section", default=None, help="The section's id (default: the first section of brochure.yml).")
+@click.option("--title", default=None, help="The card's title.")
+@click.option("--collectivity", default=None, help="The commissioning body; also names the file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the card (default: data/cards/NN-<collectivity>.md, the next free number).")
+@pass_context
+def new_card(context: Context, section: str | None, title: str | None, collectivity: str | None,
+             output: Path | None) -> None:
+    """Write the next card of the edition, every key present or commented with what it does; print its path."""
+    from .intake.new import new_card as run_new_card
+    click.echo(_shown(_run(context, lambda: run_new_card(context.project, section, title, collectivity, output))))
+
+
+@main.command("import")
+@click.argument("documents", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--section", default=None, help="The section's id for the cards (default: the one the document "
+              "names, else the first).")
+@click.option("--number", type=click.IntRange(1, 99), default=None,
+              help="The (first) card's number (default: the next free one).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the card (one document only; default: data/cards/NN-<collectivity>.md).")
+@pass_context
+def import_(context: Context, documents: tuple[Path, ...], section: str | None, number: int | None,
+            output: Path | None) -> None:
+    """Turn Word documents (.docx) into cards; images go to data/images/<card>/.
+
+    Prints, for each document, what it carried and what needs a human
+    (e-mails, photos, tutors, key figures), one `file:line: field: what to do`
+    a line; `brochure check` lists what is still missing.
+
+    \b
+    Examples:
+      brochure import fiche-lyon.docx --section gerer-differemment
+      brochure import equipe-*.docx
+    """
+    from .intake.word import import_all
+    if output is not None and len(documents) > 1:
+        raise UserError("-o: one card file, but several documents: leave -o out")
+    for imported in _run(context, lambda: import_all(documents, context.project, section, number, output)):
+        click.echo("\n".join(imported.report(context.project)))
+
+
 def _print_findings(path: Path, findings) -> None:
     for finding in findings:
         click.echo(f"{_shown(path)}: {finding.format()}")
