@@ -20,7 +20,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u202f\u2000-\u200a\u205f\u3000\u000b]+")
 _TYPED = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": "« ", "\u201d": " »",
                         "\u201e": "« ", "\u00ad": None, "\u200b": None, "\u2011": "-", "\ufeff": None})
 _ESCAPED = re.compile(r"([\\`*_\[\]])")
-_LINE_START = re.compile(r"^(\s*)(#|>|[-+](?=\s)|\d+(?=[.)]\s))")
+_NUMBERED = re.compile(r"^(\s*\d+)(?=[.)]\s)")
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class _Writer:
 
     def paragraph(self, element: etree.Element) -> None:
         images = [img for img in element.iter("img")]
-        text = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), self.inline(element).strip())
+        text = _line_start(self.inline(element).strip())
         if text:
             self.blocks.append(Block("paragraph", text))
         for img in images:
@@ -175,6 +175,13 @@ class _Writer:
             return f"<{href.removeprefix('mailto:')}>" if href.startswith("mailto:") else f"<{href}>"
         target = f"<{href}>" if re.search(r"[\s()]", href) else href
         return f"[{text}]({target})"
+
+
+def _line_start(text: str) -> str:
+    """A paragraph that would read as a heading, a quote or a list item, escaped: "1. x" -> "1\\. x"."""
+    if _NUMBERED.match(text):
+        return _NUMBERED.sub(r"\1\\", text, count=1)
+    return re.sub(r"^(#|>|[-+](?=\s))", r"\\\1", text)
 
 
 def _is_notes(element: etree.Element) -> bool:
