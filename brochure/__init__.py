@@ -10,4 +10,6 @@ The pipeline, one module per stage, each importing only from the stages before i
 from pathlib import Path
 
 __version__ = "0.1.0"
-TOOL_ROOT = Path(__file__).resolve().parent.parent  # the shipped themes, fonts and sample edition
+# The shipped themes and fonts (templates/, styles/, assets/ under it), inside the package so that an installed
+# wheel finds them: see resources.py, which the stages move to one by one.
+TOOL_ROOT = Path(__file__).resolve().parent / "shipped"

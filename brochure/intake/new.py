@@ -6,7 +6,6 @@ installed brochure starts an edition anywhere; it builds at once.
 from __future__ import annotations
 
 import difflib
-import importlib.resources
 import re
 from pathlib import Path
 
@@ -14,14 +13,10 @@ from ..edition.config import CONFIG_NAME, _slug, load_config
 from ..edition.models import Config
 from ..edition.sources import read_markdown
 from ..problems import BrochureError, ContentError
+from ..resources import skeleton
 from .cards import Draft, card_text
 
 IMAGES = Path("data") / "images"
-
-
-def skeleton() -> Path:
-    """The skeleton edition shipped with brochure."""
-    return Path(str(importlib.resources.files("brochure.intake") / "skeleton")).resolve()
 
 
 def new_edition(target: Path) -> list[Path]:
