@@ -147,13 +147,18 @@ def preview(context: Context, card: str, theme: str | None, variant: str | None,
 @click.option("--pdf", "pdf", is_flag=False, flag_value="", default=None, metavar="[PDF]",
               help="Also preflight a built PDF, as a printer would (default: the last print build, else the "
                    "screen one).")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_context
-def check(context: Context, theme: str | None, strict: bool, pdf: str | None) -> None:
+def check(context: Context, theme: str | None, strict: bool, pdf: str | None, files: tuple[Path, ...]) -> None:
     """Check every file of the edition without building; list every problem.
 
     The theme is checked too (the edition's, or the one of --theme): its
     theme.yml, every template (compiled and run on the edition's values) and
     every stylesheet (parsed: unknown properties, bad values, missing imports).
+
+    With FILE arguments, the whole edition is still checked, but only the
+    problems of those files are listed (and the edition-wide ones: brochure.yml,
+    the theme).
     Each problem is one line, `file:line: field: message`. Errors stop a build;
     warnings (content to complete: a missing photo, a key figure's value
     declared missing) do not, unless --strict. With --pdf, the built PDF is
@@ -167,9 +172,12 @@ def check(context: Context, theme: str | None, strict: bool, pdf: str | None) ->
       brochure check --theme sober
       brochure check --pdf                 # after brochure build --variant print
       brochure check --pdf build/other.pdf
+      brochure check data/cards/04-lyon.md     # only this card's problems
     """
     from .build import check as run_check
     from .build import check_pdf
+    if files:
+        return _check_files(context, strict, files, pdf)
     if pdf is not None:
         path, findings = _run(context, lambda: check_pdf(context.project, Path(pdf) if pdf else None))
         _print_findings(path, findings)
@@ -180,6 +188,42 @@ def check(context: Context, theme: str | None, strict: bool, pdf: str | None) ->
     for warning in warnings:
         click.echo(warning.format(edition.config.root), err=True)
     click.echo(f"{len(edition.cards)} cards checked: no error, {len(warnings)} warning(s).")
+
+
+def _check_files(context: Context, strict: bool, files: tuple[Path, ...], pdf: str | None) -> None:
+    """`check FILE...`: the edition checked whole; listed, the problems of FILE... and the edition-wide ones
+    (brochure.yml, the theme, the templates), counted, those of the other Markdown files."""
+    from .build import check as run_check
+    from .edition.content import load_edition
+    from .problems import ERROR, ContentError
+    if pdf is not None:
+        raise UserError("--pdf preflights a PDF: give no FILE with it")
+    root = context.project.resolve()
+    chosen = {file.resolve() for file in files}
+    outside = [file for file in files if not file.resolve().is_relative_to(root)]
+    if outside:
+        raise UserError(f"{outside[0]}: not a file of the edition {root}")
+
+    def gather() -> list:
+        problems = load_edition(context.project)[1]
+        if not any(problem.severity == ERROR for problem in problems):   # then the theme and templates, as check
+            try:
+                run_check(context.project)
+            except ContentError as error:
+                problems += [problem for problem in error.problems if problem not in problems]
+        return problems
+
+    problems = _run(context, gather)
+    shown = lambda problem: problem.path in chosen or problem.path.suffix != ".md"  # noqa: E731
+    others = sum(not shown(p) and (p.severity == ERROR or strict) for p in problems)
+    mine = sorted(p for p in problems if shown(p))
+    for problem in mine:
+        click.echo(problem.format(root), err=True)
+    errors = sum(p.severity == ERROR or strict for p in mine)
+    click.echo(f"{len(files)} file(s) checked: {errors} error(s), {len(mine) - errors} warning(s)"
+               + (f"; {others} error(s) in other files, not listed" if others else "") + ".")
+    if errors:
+        raise click.exceptions.Exit(1)
 
 
 @main.command()

@@ -214,3 +214,27 @@ def test_import_refuses_a_taken_number_several_documents_with_o_and_other_files(
     other = run("-C", root, "import", text)
     assert (other.exit_code, other.output) == (
         1, f"{text}: not a Word document (.docx): save it from Word as .docx first\n")
+
+
+# check FILE...
+
+def test_check_files_lists_only_their_problems_and_counts_the_others(mini):
+    (mini / "data" / "cards" / "04-bad.md").write_text("---\nnumber: 4\nsection: alpha\ntitle: T\n---\n")
+    card = mini / "data" / "cards" / "01-alpha.md"
+    fine = run("-C", mini, "check", card)
+    assert fine.exit_code == 0
+    lines = fine.output.splitlines()
+    assert all(line.startswith("data/cards/01-alpha.md:") for line in lines[:-1]) and len(lines) == 4
+    assert lines[-1] == "1 file(s) checked: 0 error(s), 3 warning(s); 2 error(s) in other files, not listed."
+    broken = run("-C", mini, "check", mini / "data" / "cards" / "04-bad.md")
+    assert broken.exit_code == 1
+    assert broken.output.splitlines() == ["data/cards/04-bad.md:2: authors: is required but missing",
+                                          "data/cards/04-bad.md:2: collectivity: is required but missing",
+                                          "1 file(s) checked: 2 error(s), 0 warning(s)."]
+
+
+def test_check_files_refuses_a_file_outside_the_edition(mini, tmp_path):
+    stray = tmp_path / "stray.md"
+    stray.write_text("x")
+    result = run("-C", mini, "check", stray)
+    assert (result.exit_code, result.output) == (1, f"{stray}: not a file of the edition {mini.resolve()}\n")
