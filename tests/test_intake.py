@@ -238,3 +238,24 @@ def test_check_files_refuses_a_file_outside_the_edition(mini, tmp_path):
     stray.write_text("x")
     result = run("-C", mini, "check", stray)
     assert (result.exit_code, result.output) == (1, f"{stray}: not a file of the edition {mini.resolve()}\n")
+
+
+# YAML mistakes editors make
+
+def test_a_value_holding_a_colon_is_told_to_go_in_double_quotes(mini):
+    card = mini / "data" / "cards" / "01-alpha.md"
+    card.write_text(card.read_text().replace("    role: Maire\n", "    role: Maire: adjoint au maire\n"))
+    result = run("-C", mini, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "data/cards/01-alpha.md:23: role: the value holds « : », which YAML reads as a new key: put the whole "
+        'value in double quotes: role: "Maire: adjoint au maire"')
+
+
+def test_a_quoted_date_says_the_quotes_are_the_problem(mini):
+    config = mini / "brochure.yml"
+    config.write_text(config.read_text().replace("date: 2031-02-01", 'date: "2031-02-01"'))
+    result = run("-C", mini, "check")
+    assert (result.exit_code, result.output.splitlines()[0]) == (
+        1, "brochure.yml:7: date: '2031-02-01' is in quotes, which makes it text, not a date: remove the quotes "
+           "(date: 2031-02-01)")

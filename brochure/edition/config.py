@@ -125,11 +125,22 @@ def _date(check: Checker, data: dict) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value.strip()):
+    if isinstance(value, str) and _is_iso_date(value.strip()):
+        check.error(("date",), f"'{value}' is in quotes, which makes it text, not a date: remove the quotes "
+                    f"(date: {value.strip()})")
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value.strip()):
         check.error(("date",), f"'{value}' is not a day of the calendar: check the month and the day (YYYY-MM-DD)")
     else:
         check.error(("date",), f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2021-02-01")
     return dt.date(2000, 1, 1)
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _output_name(check: Checker, name: str) -> str:

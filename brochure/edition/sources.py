@@ -9,6 +9,7 @@ import bisect
 import errno
 import math
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,11 +194,23 @@ def _parse_yaml(path: Path, text: str, first_line: int) -> tuple[Any, dict, dict
         message = (error.problem or "invalid YAML").strip()
         if error.context:
             message = f"{error.context.strip()}, {message}"
-        return None, {}, {}, [Problem(path, line_of(mark) if mark else first_line, "yaml",
-                                      f"{message} (check indentation, quotes and colons)")]
+        hint = _colon_hint(text, mark) if "mapping values are not allowed" in message and mark else None
+        return None, {}, {}, [Problem(path, line_of(mark) if mark else first_line, hint[0] if hint else "yaml",
+                                      hint[1] if hint else f"{message} (check indentation, quotes and colons)")]
     except yaml.YAMLError as error:
         return None, {}, {}, [Problem(path, first_line, "yaml", str(error).splitlines()[0])]
     return data, lines, written, duplicates + problems
+
+
+def _colon_hint(text: str, mark) -> tuple[str, str] | None:
+    """(key, message) when a value holds « : », which YAML reads as a second key: the value wants quotes."""
+    line = text[: mark.index].rpartition("\n")[2] + text[mark.index:].partition("\n")[0]
+    match = re.match(r"^\s*(?:-\s+)?([\w-]+):\s+(.+?)\s*$", line)
+    if match is None or match.group(2)[0] in "\"'|>[{:" or ":" not in match.group(2):
+        return None
+    value = match.group(2).replace("\\", "\\\\").replace('"', '\\"')
+    return match.group(1), (f"the value holds « : », which YAML reads as a new key: put the whole value in double "
+                            f'quotes: {match.group(1)}: "{value}"')
 
 
 def _collect_lines(node, keys: Keys, line_of, lines: dict, written: dict, duplicates: list, path: Path) -> None:
