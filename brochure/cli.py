@@ -315,10 +315,14 @@ def import_(context: Context, documents: tuple[Path, ...], section: str | None, 
       brochure import fiche-lyon.docx --section gerer-differemment
       brochure import equipe-*.docx
     """
-    from .intake.word import import_all
+    from .intake.word import import_word
     if output is not None and len(documents) > 1:
         raise UserError("-o: one card file, but several documents: leave -o out")
-    for imported in _run(context, lambda: import_all(documents, context.project, section, number, output)):
+    taken: set[int] = set()
+    for index, document in enumerate(documents):   # each card reported as soon as it is written
+        imported = _run(context, lambda: import_word(document, context.project, section,
+                                                     number + index if number else None, output, frozenset(taken)))
+        taken.add(imported.number)
         click.echo("\n".join(imported.report(context.project)))
 
 

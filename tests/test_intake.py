@@ -214,6 +214,16 @@ def test_import_refuses_a_taken_number_several_documents_with_o_and_other_files(
     other = run("-C", root, "import", text)
     assert (other.exit_code, other.output) == (
         1, f"{text}: not a Word document (.docx): save it from Word as .docx first\n")
+    damaged = tmp_path / "damaged.docx"
+    damaged.write_text("not a zip")
+    before = sorted((root / "data" / "cards").iterdir())
+    both = run("-C", root, "import", plain, damaged)
+    assert both.exit_code == 1
+    assert both.output.splitlines()[0] == "plain.docx -> data/cards/06-plain.md"    # written, and said so
+    assert both.output.splitlines()[-1] == (f"{damaged}: cannot be read as a Word document (BadZipFile): "
+                                            "open it in Word and save it again as .docx")
+    assert sorted((root / "data" / "cards").iterdir()) == before + [root / "data" / "cards" / "06-plain.md"]
+    (root / "data" / "cards" / "06-plain.md").unlink()
 
 
 # check FILE...

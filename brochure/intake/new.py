@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..edition.config import CONFIG_NAME, _slug, load_config
 from ..edition.models import Config
+from ..edition.listing import card_files
 from ..edition.sources import read_markdown
 from ..problems import BrochureError, ContentError
 from ..resources import skeleton
@@ -66,8 +67,8 @@ def section_id(config: Config, wanted: str | None) -> str:
 def used_numbers(config: Config) -> set[int]:
     """The numbers the edition's cards already take (front-matter, else the file name's)."""
     numbers = set()
-    for path in config.cards_dir.glob("*.md"):
-        source, _ = read_markdown(path)
+    for path in card_files(config.cards_dir, config.root)[0]:
+        source, _ = read_markdown(path, inside=config.root)
         value = source.data.get("number") if source is not None and isinstance(source.data, dict) else None
         if isinstance(value, int) and not isinstance(value, bool):
             numbers.add(value)

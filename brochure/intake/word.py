@@ -293,13 +293,3 @@ def _to_complete(path: Path, text: str, card: _Card, section_said: bool, message
     out += [Problem(path, 1, "document", message, WARNING) for message in messages]
     return [problem for problem in out if problem is not None]
 
-
-def import_all(documents, root: Path, section: str | None = None, number: int | None = None,
-               output: Path | None = None) -> list[Imported]:
-    """Import several documents in turn, each taking the next number."""
-    done, taken = [], set()
-    for index, document in enumerate(documents):
-        imported = import_word(document, root, section, number + index if number else None, output, frozenset(taken))
-        taken.add(imported.number)
-        done.append(imported)
-    return done
