@@ -20,6 +20,9 @@ MAX_MEMBERS = 500              # per promotion, in brochure.yml
 
 LAYOUT_SECONDS = 120.0         # wall-clock time to lay out one unit (a card, the sommaire...)
 
+MAX_DOCUMENT_BYTES = 200_000_000   # `brochure import`: a Word document, unpacked (its text and its photos)
+MAX_IMPORTED_PIXELS = 50_000_000   # one image of it (7000 × 7000: more than 300 dpi over an A3 page)
+
 MAX_PROOF_DPI = 1200           # `brochure proof --dpi`: an A4 page at 1200 dpi is already 140 megapixels
 MAX_SHEET_DPI = 150            # `--sheet-dpi`: the contact sheet holds every page
 MAX_SPREADS_PER_ROW = 50       # `--spreads`

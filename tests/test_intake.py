@@ -1,6 +1,7 @@
 """brochure new edition / new card / import: files an editor starts from, and Word documents made into cards."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pypdfium2
@@ -269,3 +270,23 @@ def test_a_quoted_date_says_the_quotes_are_the_problem(mini):
     assert (result.exit_code, result.output.splitlines()[0]) == (
         1, "brochure.yml:7: date: '2031-02-01' is in quotes, which makes it text, not a date: remove the quotes "
            "(date: 2031-02-01)")
+
+
+def test_an_oversized_document_is_refused_and_an_unprintable_image_becomes_a_placeholder(mini, tmp_path, monkeypatch):
+    import brochure.intake.word as word
+    real = real_world_document(tmp_path / "rapport.docx")
+    monkeypatch.setattr(word, "MAX_DOCUMENT_BYTES", 1000)
+    refused = run("-C", mini, "import", real)
+    assert refused.exit_code == 1
+    assert re.fullmatch(rf"{re.escape(str(real))}: unpacks to \d+\.\d MB, more than brochure imports \(0\.001 MB\): "
+                        r"reduce its pictures in Word first\n", refused.output), refused.output
+    monkeypatch.undo()
+    monkeypatch.setattr(word, "MAX_IMPORTED_PIXELS", 1000)    # the TIFF photo is 600 × 400
+    result = run("-C", mini, "import", real)
+    assert result.exit_code == 0, result.output
+    card = (mini / "data" / "cards" / "04-ville-de-testville.md").read_text()
+    assert "![Le guichet unique](missing)" in card
+    assert not (mini / "data" / "images" / "04-ville-de-testville").exists()
+    line = next(n for n, text in enumerate(card.split("\n"), start=1) if "](missing)" in text)
+    assert (f"  data/cards/04-ville-de-testville.md:{line}: body: warning: this image is in a format brochure cannot "
+            "print (EMF, WMF), or too large: export it from Word as PNG and write its path here") in result.output

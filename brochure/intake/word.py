@@ -13,10 +13,12 @@ from __future__ import annotations
 import io
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..edition.models import Config
+from ..limits import MAX_DOCUMENT_BYTES, MAX_IMPORTED_PIXELS
 from ..problems import WARNING, BrochureError, Problem
 from .cards import PARTS, Draft, card_text, folded, known_part
 from .markdown import Block, Document, to_markdown
@@ -105,6 +107,7 @@ def _convert(document: Path, images: list) -> tuple[str, list[str]]:
             images.append((image.content_type or "", data.read()))
         return {"src": f"brochure-image-{len(images)}"}
 
+    _check_size(document)
     try:
         with open(document, "rb") as file:
             result = mammoth.convert_to_html(file, style_map=STYLE_MAP, external_file_access=False,
@@ -116,6 +119,18 @@ def _convert(document: Path, images: list) -> tuple[str, list[str]]:
                             "open it in Word and save it again as .docx") from None
     messages = [m.message for m in result.messages if not m.message.startswith("Unrecognised")]
     return result.value, messages
+
+
+def _check_size(document: Path) -> None:
+    """Refuse a document that unpacks to more than MAX_DOCUMENT_BYTES (a .docx is a zip: it could be a bomb)."""
+    try:
+        with zipfile.ZipFile(document) as archive:
+            size = sum(entry.file_size for entry in archive.infolist())
+    except (OSError, zipfile.BadZipFile):
+        return   # said by the conversion, in the same words as any unreadable document
+    if size > MAX_DOCUMENT_BYTES:
+        raise BrochureError(f"{document}: unpacks to {size / 1_000_000:.1f} MB, more than brochure imports "
+                            f"({MAX_DOCUMENT_BYTES / 1_000_000:g} MB): reduce its pictures in Word first")
 
 
 def _arrange(document: Document) -> _Card:
@@ -234,10 +249,12 @@ def _printable_image(content_type: str, data: bytes) -> tuple[str | None, bytes]
     from PIL import Image
     try:
         with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_IMPORTED_PIXELS:
+                return None, data
             out = io.BytesIO()
             image.save(out, "PNG")
             return ".png", out.getvalue()
-    except (OSError, ValueError):
+    except (OSError, ValueError, Image.DecompressionBombError):
         return None, data
 
 
@@ -288,8 +305,8 @@ def _to_complete(path: Path, text: str, card: _Card, section_said: bool, message
             out.append(Problem(path, number, "body", "image without a caption: write one between the brackets",
                                WARNING))
         elif re.match(r"^!\[[^\]]*\]\(missing\)", line):
-            out.append(Problem(path, number, "body", "this image is in a format brochure cannot print (EMF, WMF): "
-                               "export it from Word as PNG and write its path here", WARNING))
+            out.append(Problem(path, number, "body", "this image is in a format brochure cannot print (EMF, WMF), "
+                               "or too large: export it from Word as PNG and write its path here", WARNING))
     out += [Problem(path, 1, "document", message, WARNING) for message in messages]
     return [problem for problem in out if problem is not None]
 
