@@ -290,3 +290,29 @@ def test_an_oversized_document_is_refused_and_an_unprintable_image_becomes_a_pla
     line = next(n for n, text in enumerate(card.split("\n"), start=1) if "](missing)" in text)
     assert (f"  data/cards/04-ville-de-testville.md:{line}: body: warning: this image is in a format brochure cannot "
             "print (EMF, WMF), or too large: export it from Word as PNG and write its path here") in result.output
+
+
+# photos as they arrive
+
+def test_a_photo_turned_by_its_exif_tag_prints_turned_on_screen_and_in_print(mini):
+    from PIL import Image
+    Image.new("RGB", (600, 300), (200, 50, 50)).save(mini / "data" / "turned.jpg", exif=_turned())
+    card = mini / "data" / "cards" / "01-alpha.md"
+    card.write_text(card.read_text().replace("## Problématique", "![Une photo tournée](../turned.jpg){width=column}\n\n"
+                                             "## Problématique"))
+    for variant, name in (("screen", "mini.pdf"), ("print", "mini-print.pdf")):
+        result = run("-C", mini, "build", "--variant", variant)
+        assert result.exit_code == 0, result.output
+        document = pypdfium2.PdfDocument(str(mini / "build" / name))
+        placed = [obj.get_bounds() for page in document for obj in page.get_objects()
+                  if obj.type == pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]
+        assert len(placed) == 1
+        left, bottom, right, top = placed[0]
+        assert round((top - bottom) / (right - left), 2) == 2.0, variant   # stored 600 × 300, shown 300 × 600
+
+
+def _turned():
+    from PIL import Image
+    exif = Image.Exif()
+    exif[0x0112] = 6        # Orientation: turn 90° clockwise to show
+    return exif

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageOps
 
 from ..edition.config import VARIANTS
 from ..edition.models import Config
@@ -140,6 +140,7 @@ class Cmyk:
             image.load()
         except (OSError, Image.DecompressionBombError):
             return None
+        image = ImageOps.exif_transpose(image)   # a photo turned by its EXIF tag stays turned once in CMYK
         if image.mode == "CMYK":
             return None
         if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
