@@ -12,7 +12,7 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 
-from brochure import TOOL_ROOT
+from brochure.resources import shipped
 from brochure.build import build, check, preview
 from brochure.problems import BrochureError, ContentError
 from brochure.text.fonts import _empty, font_files, font_folders, printable, read_font
@@ -147,7 +147,7 @@ def test_the_shipped_fonts_draw_every_character_of_french_text_and_the_symbols()
     """The check trusts the shipped fonts (looking at all their glyphs takes seconds): here they are looked at."""
     text = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789àâäæçéèêëîïôœùûüÿÀÂÄÆÇÉÈÊËÎÏÔŒÙÛÜŸ"
             "«»’‘“”…–—•·°%‰€$£×÷±≤≥≠≈→←↑↓⊗⊕✓✔✗✘★☐☑∞∑∏√∫∂∆∇∈∉∩∪➜♠♣♥♦")
-    for path in font_files(font_folders(TOOL_ROOT)):
+    for path in font_files([shipped("assets") / "fonts"]):
         font = read_font(path)
         cmap = font.getBestCmap()
         assert not [c for c in text if ord(c) in cmap and _empty(font, cmap[ord(c)], ord(c))], path.name

@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 from PIL import Image, ImageCms
 
-from brochure import TOOL_ROOT
+from brochure.resources import shipped
 from brochure.book.builder import Builder, Options
 from brochure.build import build, preview
 from brochure.pdf import colours
@@ -167,7 +167,7 @@ def _inner_forms(holder, seen):
 
 def _ink(rgb):
     """What the bundled profile gives for an sRGB colour, in percent (Pillow's LittleCMS, not our code)."""
-    profile = ImageCms.getOpenProfile(str(TOOL_ROOT / PROFILE))
+    profile = ImageCms.getOpenProfile(str(shipped("assets") / PROFILE.relative_to("assets")))
     transform = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), profile, "RGB", "CMYK",
                                         renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
     pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), transform).getpixel((0, 0))

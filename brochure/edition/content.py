@@ -12,11 +12,10 @@ from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
-from .. import TOOL_ROOT
 from .config import load_config
 from .listing import card_files
 from ..limits import MAX_AUTHORS, MAX_FURTHER_READING, MAX_KEY_FIGURES, MAX_QUESTIONS, MAX_TESTIMONIALS, MAX_TUTORS
-from ..text.fonts import font_folders, printable
+from ..text.fonts import bundled_font_folders, printable
 from ..text.markup import FOOTNOTE_REF, ParsedMarkdown, footnote_problems, footnotes, parse_markdown
 from .models import Author, Broken, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
 from ..problems import ERROR, WARNING, Problem
@@ -250,7 +249,7 @@ def _check_characters(check: Checker, config: Config) -> None:
     character (or, for an escape, the key's line); the body's `&#...;` entities likewise. Only the body's
     images are shown: one in a line of the front-matter prints its caption (a warning), in a testimonial an error.
     """
-    fonts = printable(tuple(font_folders(config.root, TOOL_ROOT)))
+    fonts = printable(bundled_font_folders(config.root))
     source = check.source
     lines = source.text.split("\n")
     key_lines = sorted(set(source.lines.values()))

@@ -22,12 +22,13 @@ import PIL.Image
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .. import TOOL_ROOT, __version__
+from .. import __version__
 from ..edition.config import page_mm
 from ..edition.content import MAX_PIXELS
 from ..book.plan import Plan, fill_sommaire, paginate
 from ..book.units import Unit
-from ..text.fonts import BundledFonts, font_folders
+from ..resources import shipped
+from ..text.fonts import BundledFonts, bundled_font_folders
 from ..edition.models import Config
 from ..limits import LAYOUT_SECONDS
 from ..problems import BrochureError, ContentError, Problem
@@ -169,9 +170,10 @@ class Renderer:
     layout_seconds: float | None = LAYOUT_SECONDS   # per unit; None: no limit
 
     def __post_init__(self):
-        self.fonts = BundledFonts(font_folders(self.config.root, TOOL_ROOT))
+        self.fonts = BundledFonts(list(bundled_font_folders(self.config.root)))
         self.color_profiles: dict = {}
-        profile = next((root / PROFILE for root in (self.config.root, TOOL_ROOT) if (root / PROFILE).is_file()), None)
+        shipped_profile = shipped("assets") / PROFILE.relative_to("assets")
+        profile = next((path for path in (self.config.root / PROFILE, shipped_profile) if path.is_file()), None)
         if self.variant.cmyk and profile is None:
             raise BrochureError(f"the {self.variant.name} variant needs a CMYK profile in {PROFILE}")
         self.cmyk = Cmyk(profile, self.config) if self.variant.cmyk else None
@@ -210,7 +212,7 @@ class Renderer:
 
     def _roots(self) -> tuple[Path, ...]:
         """The folders WeasyPrint may read: the edition, brochure's assets, the theme's style folders; all inside."""
-        roots = (self.config.root, TOOL_ROOT / "assets", *self.theme.style_dirs)
+        roots = (self.config.root, shipped("assets"), *self.theme.style_dirs)
         allowed = allowed_roots(self.config.root)
         for root in roots:
             if not inside(root, allowed):

@@ -27,8 +27,8 @@ from fontTools.ttLib import TTFont
 from weasyprint.text import ffi as weasyprint_ffi
 from weasyprint.text.fonts import FontConfiguration
 
-from .. import TOOL_ROOT
 from ..problems import BrochureError
+from ..resources import shipped
 
 log = logging.getLogger(__name__)
 FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
@@ -37,6 +37,12 @@ DRAWN_ELSEWHERE = ("CBDT", "sbix", "COLR", "SVG ")   # colour fonts: glyphs with
 
 def font_folders(*roots: Path) -> list[Path]:
     return [root / "assets" / "fonts" for root in dict.fromkeys(roots) if (root / "assets" / "fonts").is_dir()]
+
+
+def bundled_font_folders(edition_root: Path) -> tuple[Path, ...]:
+    """The fonts an edition may use: its own assets/fonts (if any), then those shipped with brochure; resolved."""
+    folders = [folder.resolve() for folder in font_folders(edition_root)] + [shipped("assets") / "fonts"]
+    return tuple(dict.fromkeys(folder for folder in folders if folder.is_dir()))
 
 
 def font_files(folders) -> list[Path]:
@@ -99,8 +105,8 @@ def printable(folders: tuple[Path, ...]) -> Characters:
 
 @functools.lru_cache(maxsize=8)
 def _characters(fingerprint: tuple) -> Characters:
-    shipped = (TOOL_ROOT / "assets" / "fonts").resolve()
-    return Characters([(read_font(path), not path.resolve().is_relative_to(shipped)) for path, _, _ in fingerprint])
+    ours = shipped("assets") / "fonts"
+    return Characters([(read_font(path), not path.resolve().is_relative_to(ours)) for path, _, _ in fingerprint])
 
 
 class Characters:

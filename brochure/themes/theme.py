@@ -29,18 +29,17 @@ from pathlib import Path
 import jinja2
 from jinja2.loaders import split_template_path
 
-from .. import TOOL_ROOT
 from ..edition.schema import Checker
 from ..edition.sources import read_yaml
 from ..limits import MAX_TEMPLATE_BYTES
 from ..problems import WARNING, BrochureError, ContentError, Problem
+from ..resources import SHIPPED, shipped
 
 THEME_FILE = "theme.yml"
 THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 SETTINGS = {"stylesheets", "extends", "start_on"}
 SIDES = ("left", "right", "any")
 UNIT_KINDS = ("cover", "editorial", "sommaire", "divider", "card", "promotions", "back-page", "blank")
-SHIPPED = ("templates", "styles", "assets")      # brochure's own data, readable by every edition
 
 
 class TemplateFileError(jinja2.TemplateError):
@@ -58,7 +57,7 @@ class Theme:
     template_dirs: tuple[Path, ...]    # overrides first, resolved, inside the allowed folders
     style_dirs: tuple[Path, ...]       # overrides first, resolved, inside the allowed folders
     stylesheets: tuple[Path, ...]      # resolved, in cascade order
-    roots: tuple[Path, ...]            # the edition folder, then brochure's own folder
+    roots: tuple[Path, ...]            # the edition folder, then the shipped templates, styles, assets
     start_on: dict                     # unit kind -> "left" | "right": the side its first page must be on
     warnings: tuple[Problem, ...] = () # flat overrides to move into templates/NAME/ or styles/NAME/
 
@@ -92,7 +91,7 @@ def theme_name_problem(name, edition_root: Path) -> str | None:
 
 def allowed_roots(edition_root: Path) -> tuple[Path, ...]:
     """The only folders anything of the theme may be read from: the edition and brochure's own data."""
-    return (edition_root.resolve(), *((TOOL_ROOT / name).resolve() for name in SHIPPED))
+    return (edition_root.resolve(), *(shipped(name) for name in SHIPPED))
 
 
 def inside(path: Path, roots: tuple[Path, ...]) -> bool:
@@ -113,7 +112,7 @@ def checked_folder(folder: Path, edition_root: Path) -> Path | None:
 
 def is_shipped(name: str) -> bool:
     """Whether brochure itself ships the theme `name`."""
-    return (TOOL_ROOT / "styles" / name / THEME_FILE).is_file()
+    return (shipped("styles") / name / THEME_FILE).is_file()
 
 
 def theme_folders(edition_root: Path, name: str, kind: str, overrides: bool = True) -> list[Path]:
@@ -121,11 +120,11 @@ def theme_folders(edition_root: Path, name: str, kind: str, overrides: bool = Tr
 
     Without `overrides`, a shipped theme's own folder alone: the edition's `kind/name` overrides it only
     when it is the theme being built."""
-    roots = _roots(edition_root)
+    candidates = _candidates(edition_root, kind, name)
     if not overrides and is_shipped(name):
-        roots = (TOOL_ROOT,)
-    folders = (checked_folder(root / kind / name, edition_root) for root in roots)
-    return [folder for folder in folders if folder is not None]
+        candidates = (shipped(kind) / name,)
+    folders = (checked_folder(folder, edition_root) for folder in candidates)
+    return [folder for folder in dict.fromkeys(folders) if folder is not None]
 
 
 def load_theme(name: str, edition_root: Path, origin: str = "theme", edition_theme: str | None = None) -> Theme:
@@ -136,7 +135,6 @@ def load_theme(name: str, edition_root: Path, origin: str = "theme", edition_the
     override.
     """
     edition_root = edition_root.resolve()
-    roots = _roots(edition_root)
     if (problem := theme_name_problem(name, edition_root)) is not None:
         raise BrochureError(f"{origin}: {problem}")
     chain, settings, problems = [], [], []
@@ -148,7 +146,7 @@ def load_theme(name: str, edition_root: Path, origin: str = "theme", edition_the
         found = next((folder / THEME_FILE for folder in theme_folders(edition_root, name, "styles", not chain)
                       if (folder / THEME_FILE).is_file()), None)
         if found is None:
-            searched = ", ".join(str(root / "styles" / name / THEME_FILE) for root in roots)
+            searched = ", ".join(str(folder / THEME_FILE) for folder in _candidates(edition_root, "styles", name))
             raise BrochureError(f"theme '{name}' not found (looked for {searched}); "
                                 f"themes available: {', '.join(available_themes(edition_root)) or 'none'}")
         data, found_problems = _settings(found, edition_root)
@@ -167,7 +165,8 @@ def load_theme(name: str, edition_root: Path, origin: str = "theme", edition_the
     for _, data in reversed(settings):  # a theme's own choices win over its parent's
         start_on.update(data.get("start_on") or {})
     warnings = flat_overrides(edition_root, chain, edition_theme)
-    return Theme(chain[0], tuple(chain), template_dirs, style_dirs, stylesheets, roots, start_on, warnings)
+    return Theme(chain[0], tuple(chain), template_dirs, style_dirs, stylesheets, allowed_roots(edition_root),
+                 start_on, warnings)
 
 
 def _incomplete(path: Path, chain: list[str], template_dirs: tuple, settings: list, problems: list) -> list[Problem]:
@@ -209,13 +208,14 @@ def _flat_message(kind: str, name: str, theme: str, edition_theme: str | None) -
 
 
 def available_themes(edition_root: Path) -> list[str]:
-    roots = _roots(edition_root.resolve())
-    names = {p.parent.name for root in roots for p in (root / "styles").glob(f"*/{THEME_FILE}")}
+    folders = dict.fromkeys((edition_root.resolve() / "styles", shipped("styles")))
+    names = {p.parent.name for folder in folders for p in folder.glob(f"*/{THEME_FILE}")}
     return sorted(name for name in names if is_theme_name(name))
 
 
-def _roots(edition_root: Path) -> tuple[Path, ...]:
-    return tuple(dict.fromkeys((edition_root.resolve(), TOOL_ROOT)))
+def _candidates(edition_root: Path, kind: str, name: str) -> tuple[Path, ...]:
+    """Where the theme `name` may have its `kind` folder: in the edition, then among the shipped themes."""
+    return tuple(dict.fromkeys((edition_root.resolve() / kind / name, shipped(kind) / name)))
 
 
 def _folders(edition_root: Path, kind: str, chain: list[str], flat: bool) -> tuple[Path, ...]:
