@@ -166,8 +166,9 @@ def missing_by_unit(edition: Edition, warnings: list[Problem]) -> dict[str, int]
 
 
 def preview(root: Path, reference: str, theme: str | None = None, strict: bool = False,
-            variant: str | None = None) -> Result:
-    """Build one card alone, as it looks in the book, into build/preview/preview-<card>.pdf (-print for print).
+            variant: str | None = None, output: Path | None = None) -> Result:
+    """Build one card alone, as it looks in the book, into build/preview/preview-<card>.pdf (-print for print),
+    or `output`.
 
     Errors in other files do not stop it: they come back as warnings, so one broken card blocks no one.
     Previews have a folder of their own: whatever `output:` says, a preview never replaces a book.
@@ -179,7 +180,7 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
     card = _previewed_card(edition, reference, strict)
     chosen_theme = _theme(edition.config, theme)
     chosen = make_variant(variant or edition.config.variant)
-    target = edition.config.root / BUILD_DIR / PREVIEW_DIR / output_name(f"preview-{card.id}.pdf", chosen)
+    target = output or edition.config.root / BUILD_DIR / PREVIEW_DIR / output_name(f"preview-{card.id}.pdf", chosen)
     check_pdf_target(target, sources(edition.config))
     renderer = Renderer(edition.config, chosen_theme, chosen)
     if any(problem.severity == ERROR for problem in renderer.problems):

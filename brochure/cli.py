@@ -124,8 +124,11 @@ def build(context: Context, formats: tuple[str, ...], theme: str | None, variant
 @click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
 @click.option("--variant", type=click.Choice(VARIANTS), default=None, help="As for build.")
 @click.option("--strict", is_flag=True, help="Treat content to complete (warnings) and layout findings as errors.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the PDF (default: build/preview/preview-<card>.pdf).")
 @pass_context
-def preview(context: Context, card: str, theme: str | None, variant: str | None, strict: bool) -> None:
+def preview(context: Context, card: str, theme: str | None, variant: str | None, strict: bool,
+            output: Path | None) -> None:
     """Write one card alone, exactly as in the book, to build/preview/preview-<card>.pdf.
 
     CARD is the card's number (01 or 1) or its file (data/cards/01-creteil.md).
@@ -134,9 +137,10 @@ def preview(context: Context, card: str, theme: str | None, variant: str | None,
     Examples:
       brochure preview 01
       brochure preview data/cards/13-ardeche.md --theme sober
+      brochure preview 01 -o ~/Bureau/fiche-01.pdf
     """
     from .build import preview as run_preview
-    result = _run(context, lambda: run_preview(context.project, card, theme, strict, variant))
+    result = _run(context, lambda: run_preview(context.project, card, theme, strict, variant, output))
     _report(context, result, "previewed")
 
 

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from brochure.cli import main
+from conftest import Pdf
 from brochure.intake.cards import known_part
 from brochure.intake.markdown import to_markdown, typed
 
@@ -316,3 +317,11 @@ def _turned():
     exif = Image.Exif()
     exif[0x0112] = 6        # Orientation: turn 90° clockwise to show
     return exif
+
+
+def test_preview_writes_where_o_says(mini, tmp_path):
+    target = tmp_path / "elsewhere" / "fiche-02.pdf"
+    result = run("-C", mini, "preview", "2", "-o", target)
+    assert result.exit_code == 0, result.output
+    assert Pdf(target).card_page("Deuxième titre de carte") == 1
+    assert not (mini / "build" / "preview").exists()
