@@ -1,6 +1,7 @@
 """brochure new edition / new card / import: files an editor starts from, and Word documents made into cards."""
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -325,3 +326,18 @@ def test_preview_writes_where_o_says(mini, tmp_path):
     assert result.exit_code == 0, result.output
     assert Pdf(target).card_page("Deuxième titre de carte") == 1
     assert not (mini / "build" / "preview").exists()
+
+
+def test_a_tiff_is_served_to_weasyprint_as_png_turned_by_its_exif_and_never_changed_on_disk(tmp_path):
+    from PIL import Image
+
+    from brochure.pdf.render import SandboxFetcher
+    photo = tmp_path / "photo.tif"
+    Image.new("RGB", (600, 300), (30, 90, 160)).save(photo, exif=_turned())
+    before = photo.read_bytes()
+    response = SandboxFetcher((tmp_path,), theme=None).fetch(photo.as_uri())
+    served = response.read()
+    assert photo.read_bytes() == before
+    assert response.headers["Content-Type"] == "image/png"
+    with Image.open(io.BytesIO(served)) as image:
+        assert (image.format, image.size) == ("PNG", (300, 600))

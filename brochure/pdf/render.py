@@ -9,6 +9,7 @@ once with the real first page of every card.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import mimetypes
 import time
@@ -20,6 +21,7 @@ from urllib.parse import unquote, urlparse
 
 import PIL.Image
 import weasyprint
+from PIL import ImageOps
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .. import __version__
@@ -74,7 +76,10 @@ class SandboxFetcher(URLFetcher):
             raise ValueError(f"not found{hint}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         self.reads[path] = None
-        data = self._convert(path, content_type)
+        data = None
+        if content_type == "image/tiff":   # as photographers deliver them: served as PNG, the file left alone
+            data, content_type = tiff_as_png(path.read_bytes()), "image/png"
+        data = self._convert(path, content_type, data)
         response = URLFetcherResponse if data is None else _ConvertedResponse
         return response(path.as_uri(), data if data is not None else path.read_bytes(), {"Content-Type": content_type})
 
@@ -101,15 +106,16 @@ class SandboxFetcher(URLFetcher):
             return None
         return folders[0] if folders else None
 
-    def _convert(self, path: Path, content_type: str) -> bytes | None:
-        """For a CMYK variant, the file with its colours (CSS, SVG) or pixels (images) in CMYK; else None."""
+    def _convert(self, path: Path, content_type: str, data: bytes | None = None) -> bytes | None:
+        """For a CMYK variant, the file (or `data`, already converted) with its colours (CSS, SVG) or pixels
+        (images) in CMYK; else `data` (None: the file as it is)."""
         if self.cmyk is None:
-            return None
+            return data
         if content_type in ("text/css", "image/svg+xml"):
             return self.cmyk.file(path, content_type)
         if content_type.startswith("image/"):
-            return self.cmyk.image(path.read_bytes())
-        return None
+            return self.cmyk.image(data if data is not None else path.read_bytes()) or data
+        return data
 
     def take_reads(self) -> tuple[Path, ...]:
         """The files served since the last call: what a layout (or a stylesheet) depends on."""
@@ -150,6 +156,21 @@ def _missing_problem(url: str, hint: str, stylesheets: tuple[Path, ...]) -> Prob
         if line is not None:
             return Problem(sheet, line, "css", f"'{name}' not found{hint}")
     return None
+
+
+def tiff_as_png(data: bytes) -> bytes | None:
+    """A TIFF file's bytes -> the same picture as PNG, turned as its EXIF orientation says; None if unreadable."""
+    try:
+        with PIL.Image.open(io.BytesIO(data)) as image:
+            image.load()
+            picture = ImageOps.exif_transpose(image)
+            if picture.mode not in ("RGB", "RGBA", "L", "LA", "P"):   # CMYK, 16-bit...: as a screen shows it
+                picture = picture.convert("RGB")
+            out = io.BytesIO()
+            picture.save(out, "PNG")
+            return out.getvalue()
+    except (OSError, ValueError, PIL.Image.DecompressionBombError):
+        return None
 
 
 class _ConvertedResponse(URLFetcherResponse):
