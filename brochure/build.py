@@ -69,6 +69,25 @@ def check(root: Path, strict: bool = False, theme: str | None = None,
     return edition, warnings
 
 
+def check_files(root: Path, files, strict: bool = False) -> tuple[list[Problem], int]:
+    """`check FILE...`: the edition checked whole -> the problems of FILE... and the edition-wide ones
+    (brochure.yml, the theme, the templates), sorted, and how many errors the other Markdown files have."""
+    root = root.resolve()
+    chosen = {Path(file).resolve() for file in files}
+    outside = [file for file in files if not Path(file).resolve().is_relative_to(root)]
+    if outside:
+        raise BrochureError(f"{outside[0]}: not a file of the edition {root}")
+    problems = load_edition(root)[1]
+    if not any(problem.severity == ERROR for problem in problems):   # then the theme and templates, as check does
+        try:
+            check(root)
+        except ContentError as error:
+            problems += [problem for problem in error.problems if problem not in problems]
+    shown = lambda problem: problem.path in chosen or problem.path.suffix != ".md"  # noqa: E731
+    others = sum(not shown(p) and (p.severity == ERROR or strict) for p in problems)
+    return sorted(p for p in problems if shown(p)), others
+
+
 def build(root: Path, theme: str | None = None, output: Path | None = None, strict: bool = False,
           variant: str | None = None, accessible: bool = False, archival: bool = False,
           draft: bool = False, progress=None) -> Result:

@@ -195,36 +195,14 @@ def check(context: Context, theme: str | None, strict: bool, pdf: str | None, fi
 
 
 def _check_files(context: Context, strict: bool, files: tuple[Path, ...], pdf: str | None) -> None:
-    """`check FILE...`: the edition checked whole; listed, the problems of FILE... and the edition-wide ones
-    (brochure.yml, the theme, the templates), counted, those of the other Markdown files."""
-    from .build import check as run_check
-    from .edition.content import load_edition
-    from .problems import ERROR, ContentError
+    from .build import check_files
     if pdf is not None:
         raise UserError("--pdf preflights a PDF: give no FILE with it")
-    root = context.project.resolve()
-    chosen = {file.resolve() for file in files}
-    outside = [file for file in files if not file.resolve().is_relative_to(root)]
-    if outside:
-        raise UserError(f"{outside[0]}: not a file of the edition {root}")
-
-    def gather() -> list:
-        problems = load_edition(context.project)[1]
-        if not any(problem.severity == ERROR for problem in problems):   # then the theme and templates, as check
-            try:
-                run_check(context.project)
-            except ContentError as error:
-                problems += [problem for problem in error.problems if problem not in problems]
-        return problems
-
-    problems = _run(context, gather)
-    shown = lambda problem: problem.path in chosen or problem.path.suffix != ".md"  # noqa: E731
-    others = sum(not shown(p) and (p.severity == ERROR or strict) for p in problems)
-    mine = sorted(p for p in problems if shown(p))
-    for problem in mine:
-        click.echo(problem.format(root), err=True)
-    errors = sum(p.severity == ERROR or strict for p in mine)
-    click.echo(f"{len(files)} file(s) checked: {errors} error(s), {len(mine) - errors} warning(s)"
+    shown, others = _run(context, lambda: check_files(context.project, files, strict))
+    for problem in shown:
+        click.echo(problem.format(context.project.resolve()), err=True)
+    errors = sum(problem.severity == "error" or strict for problem in shown)
+    click.echo(f"{len(files)} file(s) checked: {errors} error(s), {len(shown) - errors} warning(s)"
                + (f"; {others} error(s) in other files, not listed" if others else "") + ".")
     if errors:
         raise click.exceptions.Exit(1)
