@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from brochure.cli import main
 from conftest import Pdf
-from brochure.intake.cards import known_part
+from brochure.text.parts import known_part
 from brochure.intake.markdown import to_markdown, typed
 
 from docx_fixtures import plain_document, real_world_document

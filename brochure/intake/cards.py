@@ -2,19 +2,14 @@
 
 `brochure new card` writes a draft with placeholders, `brochure import` one
 filled from a Word document; both go through `card_text`, so that every
-card an editor starts from reads the same. Also here: which of the three
-parts of a card a heading means, tolerant of case, accents and small typos.
+card an editor starts from reads the same.
 """
 from __future__ import annotations
 
-import difflib
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
-PARTS = ("Contexte", "Problématique", "Des clés pour agir")
-_PART_FORMS = {"contexte": 0, "le contexte": 0, "contexte du projet": 0, "problematique": 1, "la problematique": 1,
-               "problematiques": 1, "des cles pour agir": 2, "cles pour agir": 2, "les cles pour agir": 2}
+from ..text.parts import PARTS
+
 PLACEHOLDER_AUTHOR = "Prénom Nom"
 
 
@@ -30,22 +25,6 @@ class Draft:
     further_reading: tuple[str, ...] = ()
     body: str = ""
     notes: dict = field(default_factory=dict)   # key -> lines kept as comments for a human (key figures...)
-
-
-def folded(text: str) -> str:
-    """Lower case, no accents, no numbering or punctuation: "2. Problématique :" -> "problematique"."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"^\s*(?:[0-9]+|[ivx]+|[a-z])\s*[.)/-]\s+", "", text)
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
-
-
-def known_part(heading: str) -> str | None:
-    """The part of a card a heading stands for ("CONTEXTE", "Problematique", "Des clés pour  agir"), or None."""
-    name = folded(heading)
-    if name in _PART_FORMS:
-        return PARTS[_PART_FORMS[name]]
-    close = difflib.get_close_matches(name, list(_PART_FORMS), n=1, cutoff=0.8)
-    return PARTS[_PART_FORMS[close[0]]] if close else None
 
 
 def quoted(text: str) -> str:

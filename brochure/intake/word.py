@@ -20,7 +20,8 @@ from pathlib import Path
 from ..edition.models import Config
 from ..limits import MAX_DOCUMENT_BYTES, MAX_IMPORTED_PIXELS
 from ..problems import WARNING, BrochureError, Problem
-from .cards import PARTS, Draft, card_text, folded, known_part
+from ..text.parts import PARTS, folded, known_part
+from .cards import Draft, card_text
 from .markdown import Block, Document, to_markdown
 from .new import IMAGES, card_path, edition_config, next_number, section_id, used_numbers, write_new
 
