@@ -17,9 +17,8 @@ import uuid
 import zipfile
 from pathlib import Path
 
-from .. import TOOL_ROOT
 from ..edition.models import Edition
-from ..text.fonts import font_folders
+from ..text.fonts import bundled_font_folders
 from ..themes.theme import Theme
 from .fonts import web_fonts
 from .pages import EPUB_LAYOUT, RenderedPage, render_pages
@@ -49,7 +48,7 @@ def make_epub(edition: Edition, theme: Theme, cover: bytes | None = None, font_c
     css = web_stylesheet(theme)
     book.add_item(epub.EpubItem(uid="style", file_name="style.css", media_type="text/css", content=css.encode()))
     text = "".join(page.html for page in rendered)
-    for index, (name, data) in enumerate(web_fonts(css, font_folders(config.root, TOOL_ROOT), text, font_cache).items()):
+    for index, (name, data) in enumerate(web_fonts(css, list(bundled_font_folders(config.root)), text, font_cache).items()):
         if name.endswith(".woff2"):
             book.add_item(epub.EpubItem(uid=f"font-{index}", file_name=name, media_type="font/woff2", content=data))
     for index, (name, (data, media)) in enumerate(sorted(pictures.files.items())):

@@ -14,10 +14,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import TOOL_ROOT
 from ..edition.models import Edition
 from ..problems import BrochureError
-from ..text.fonts import font_folders
+from ..text.fonts import bundled_font_folders
 from ..themes.theme import Theme
 from .fonts import web_fonts
 from .pages import SITE_LAYOUT, Downloads, render_pages
@@ -54,7 +53,7 @@ def make_site(edition: Edition, theme: Theme, downloads: dict[str, Path] | None 
     files = {f"{page.view.name}.html": (page.html.encode("utf-8"), "text/html; charset=utf-8") for page in rendered}
     files["style.css"] = (css.encode("utf-8"), "text/css; charset=utf-8")
     text = "".join(page.html for page in rendered)
-    for name, data in web_fonts(css, font_folders(config.root, TOOL_ROOT), text, font_cache).items():
+    for name, data in web_fonts(css, list(bundled_font_folders(config.root)), text, font_cache).items():
         files[name] = (data, "font/woff2" if name.endswith(".woff2") else "text/plain; charset=utf-8")
     files.update(pictures.files)
     for path in offered.values():
