@@ -45,7 +45,8 @@ def call(paragraph, number: int) -> None:
     paragraph._p.append(run)
 
 
-def picture(document, colour, fmt: str = "PNG", size=(900, 600), description: str = "") -> None:
+def picture(document, colour, fmt: str = "PNG", size=(2100, 1400), description: str = "") -> None:
+    """A plain picture, large enough for print (2100 px across a 170 mm text: over 300 dpi)."""
     data = io.BytesIO()
     Image.new("RGB", size, colour).save(data, fmt)
     data.seek(0)
@@ -99,7 +100,7 @@ def real_world_document(path: Path) -> Path:
     document.add_heading("3. Des clés pour  agir", 1)
     document.add_heading("Un premier levier", 2)
     document.add_paragraph("Regrouper les guichets.")
-    picture(document, (30, 90, 160), fmt="TIFF", size=(600, 400), description="Le guichet unique")
+    picture(document, (30, 90, 160), fmt="TIFF", size=(1300, 800), description="Le guichet unique")
     document.add_heading("Chiffres clés", 1)
     document.add_paragraph("12 000 habitants accueillis par an")
     document.add_heading("Pour aller plus loin", 1)

@@ -176,9 +176,9 @@ def test_images_are_extracted_into_the_edition_tiff_as_png(imported):
     from PIL import Image
     root = imported[0]
     with Image.open(root / "data" / "images" / "04-plain" / "figure-1.png") as image:
-        assert (image.format, image.size) == ("PNG", (900, 600))
+        assert (image.format, image.size) == ("PNG", (2100, 1400))
     with Image.open(root / "data" / "images" / "05-ville-de-testville" / "figure-1.png") as image:
-        assert (image.format, image.size) == ("PNG", (600, 400))
+        assert (image.format, image.size) == ("PNG", (1300, 800))
 
 
 def test_check_accepts_imported_cards_with_warnings_only_for_what_word_cannot_tell(imported):
@@ -283,7 +283,7 @@ def test_an_oversized_document_is_refused_and_an_unprintable_image_becomes_a_pla
     assert re.fullmatch(rf"{re.escape(str(real))}: unpacks to \d+\.\d MB, more than brochure imports \(0\.001 MB\): "
                         r"reduce its pictures in Word first\n", refused.output), refused.output
     monkeypatch.undo()
-    monkeypatch.setattr(word, "MAX_IMPORTED_PIXELS", 1000)    # the TIFF photo is 600 × 400
+    monkeypatch.setattr(word, "MAX_IMPORTED_PIXELS", 1000)    # the TIFF photo is 1300 × 800
     result = run("-C", mini, "import", real)
     assert result.exit_code == 0, result.output
     card = (mini / "data" / "cards" / "04-ville-de-testville.md").read_text()
@@ -341,3 +341,25 @@ def test_a_tiff_is_served_to_weasyprint_as_png_turned_by_its_exif_and_never_chan
     assert response.headers["Content-Type"] == "image/png"
     with Image.open(io.BytesIO(served)) as image:
         assert (image.format, image.size) == ("PNG", (300, 600))
+
+
+def test_check_lists_a_small_portrait_a_figure_under_print_resolution_and_a_near_miss_heading(mini):
+    from PIL import Image
+    Image.new("RGB", (400, 400), (90, 90, 90)).save(mini / "data" / "small.jpg")
+    Image.new("RGB", (1000, 500), (200, 50, 50)).save(mini / "data" / "wide.png")
+    Image.new("RGB", (1000, 2000), (200, 50, 50)).save(mini / "data" / "tall.tif", exif=_turned())  # shown 2000 wide
+    card = mini / "data" / "cards" / "03-gamma.md"
+    text = card.read_text().replace("## Contexte", "## Contxte\n\n![Trop petite](../wide.png)\n\n"
+                                    "![Assez grande](../tall.tif)", 1)
+    card.write_text(text.replace("    email: anne.alpha@administrateur-inet.org\n",
+                                 "    email: anne.alpha@administrateur-inet.org\n    photo: ../small.jpg\n", 1))
+    lines = [line for line in check_lines(mini) if line.startswith("data/cards/03-gamma.md") and "no photo" not in line
+             and "key_figures" not in line]
+    body = next(n for n, line in enumerate(card.read_text().split("\n"), start=1) if line == "## Contxte")
+    assert lines == [
+        "data/cards/03-gamma.md:9: authors[1].photo: warning: the portrait is 400×400 px, under the 600 px square it "
+        "needs: it would print blurred; ask for a larger photo",
+        f"data/cards/03-gamma.md:{body}: body: warning: heading « Contxte » is not read as the part « Contexte »: "
+        "did you mean '## Contexte'?",
+        f"data/cards/03-gamma.md:{body + 2}: body: warning: figure '../wide.png' is 1000 px wide: printed about "
+        "107 mm wide that is 237 dpi, under the 300 dpi of print; ask for an image at least 1264 px wide"]

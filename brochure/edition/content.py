@@ -12,6 +12,7 @@ from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
+from .advice import card_advice
 from .config import load_config
 from .listing import card_files
 from ..limits import MAX_AUTHORS, MAX_FURTHER_READING, MAX_KEY_FIGURES, MAX_QUESTIONS, MAX_TESTIMONIALS, MAX_TUTORS
@@ -31,7 +32,7 @@ CORPS_BY_DOMAIN = {"administrateur-inet.org": "administrateur", "conservateur-in
                    "ingenieurchef-inet.org": "ingenieur"}
 CORPS = ("administrateur", "conservateur", "ingenieur")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".svg", ".gif", ".webp")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".svg", ".gif", ".webp", ".tif", ".tiff")   # TIFF: PNG when printed
 MISSING = "missing"
 NO_PHOTO = "none"
 
@@ -111,6 +112,7 @@ def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
     _check_characters(check, config)
     captions = tuple(f"{figure.prefix or ''} {figure.caption}" for figure in card.key_figures)
     card = replace(card, parsed_body=_check_body(check, source.body, source.body_line, config, captions))
+    check.problems += card_advice(card, source, config)
     for index, caption in enumerate(captions):
         missing = {match.group(1) for match in FOOTNOTE_REF.finditer(caption)} - set(footnotes(source.body))
         for name in sorted(missing):

@@ -32,6 +32,15 @@ def known_part(heading: str) -> str | None:
 
 
 def heading_hint(heading: str) -> str | None:
-    """For a `##` heading that is not a part's exact name but close to one: the name it should have."""
+    """For a `##` heading that the book would not take for a part but that is close to one: the part's name.
+
+    The book already takes a part's name in any case and with or without accents (markup.part_name); a typo,
+    numbering or a variant (« Contxte », « 1. Contexte », « Les clés pour agir ») gets the hint.
+    """
     part = known_part(heading)
-    return part if part is not None and heading.strip() != part else None
+    return part if part is not None and _as_the_book_reads(heading) != _as_the_book_reads(part) else None
+
+
+def _as_the_book_reads(heading: str) -> str:
+    text = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
