@@ -17,11 +17,10 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from brochure import TOOL_ROOT
 from brochure.book.units import book_units
 from brochure.edition.content import load_edition
 from brochure.problems import ERROR, Problem
-from brochure.text.fonts import font_folders, printable
+from brochure.text.fonts import bundled_font_folders, printable
 from brochure.text.markup import count_marked, parse_markdown
 from brochure.text.typography import break_long_words
 from brochure.themes.theme import load_theme
@@ -72,7 +71,7 @@ def edition(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def fonts(edition) -> frozenset[int]:
-    return printable(tuple(font_folders(edition.resolve(), TOOL_ROOT)))
+    return printable(bundled_font_folders(edition.resolve()))
 
 
 def write_card(edition: Path, data: dict, body: str) -> Path:
