@@ -5,7 +5,7 @@ photo) or a likely typo (`## Contxte` is not taken for the Contexte part).
 """
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
 from ..problems import WARNING, Problem
 from ..text.markup import FIGURE_OPTIONS, figure_options
@@ -15,8 +15,7 @@ from .models import Card, Config
 from .sharpness import placed_width_mm, portrait_problem, resolution_problem
 from .sources import Source
 
-IMAGE_REF = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
+MAX_HEADING = 200      # characters: a longer `##` line is no heading an editor mistyped
 
 
 def card_advice(card: Card, source: Source, config: Config) -> list[Problem]:
@@ -26,18 +25,27 @@ def card_advice(card: Card, source: Source, config: Config) -> list[Problem]:
         if author.photo is not None and (message := portrait_problem(author.photo)) is not None:
             problems.append(Problem(card.path, source.line("authors", index, "photo"),
                                     f"authors[{index + 1}].photo", message, WARNING))
+    lines = card.body.split("\n")
+    for offset, line in enumerate(lines):
+        heading = line[3:].strip().rstrip("#").strip() if line.startswith("## ") and len(line) < MAX_HEADING else ""
+        if heading and (part := heading_hint(heading)) is not None:
+            problems.append(Problem(card.path, card.body_line + offset, "body", f"heading « {heading} » is not "
+                                    f"read as the part « {part} »: did you mean '## {part}'?", WARNING))
     side_column = bool(card.key_figures or card.further_reading)
-    for offset, line in enumerate(card.body.split("\n")):
-        number = card.body_line + offset
-        if (heading := HEADING.match(line)) and (part := heading_hint(heading.group(1))) is not None:
-            problems.append(Problem(card.path, number, "body", f"heading « {heading.group(1)} » is not read as "
-                                    f"the part « {part} »: did you mean '## {part}'?", WARNING))
-        for match in IMAGE_REF.finditer(line):
-            path = (card.path.parent / match.group(2)).resolve()
-            if not path.is_file() or not path.is_relative_to(config.root):
-                continue   # said by the checks of the image itself
-            width = figure_options(FIGURE_OPTIONS.match(line[match.end():]).group(0))[0].get("width", "full")
-            placed = placed_width_mm(PAGE_SIZES[config.page_size][0], width, side_column)
-            if (message := resolution_problem(path, placed)) is not None:
-                problems.append(Problem(card.path, number, "body", f"figure '{match.group(2)}' {message}", WARNING))
+    for image in card.parsed_body.images if card.parsed_body is not None else ():
+        path = Path(image.path) if image.path else None
+        if path is None or image.inline or not path.is_file() or not path.resolve().is_relative_to(config.root):
+            continue   # a missing or refused image is said by the checks of the image itself
+        placed = placed_width_mm(PAGE_SIZES[config.page_size][0], _width(lines, image, card.body_line), side_column)
+        if (message := resolution_problem(path, placed)) is not None:
+            problems.append(Problem(card.path, image.line, "body", f"figure '{image.source}' {message}", WARNING))
     return problems
+
+
+def _width(lines: list[str], image, first_line: int) -> str:
+    """The figure's `width` option, read right after its image on its line (full when none)."""
+    line = lines[image.line - first_line] if 0 <= image.line - first_line < len(lines) else ""
+    end = line.find(f"]({image.source})")
+    if end < 0:
+        return "full"
+    return figure_options(FIGURE_OPTIONS.match(line[end + len(image.source) + 3:]).group(0))[0].get("width", "full")
