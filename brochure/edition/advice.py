@@ -10,7 +10,7 @@ from pathlib import Path
 from ..problems import WARNING, Problem
 from ..text.markup import FIGURE_OPTIONS, figure_options
 from ..text.parts import heading_hint
-from .config import PAGE_SIZES
+from .config import page_mm
 from .models import Card, Config
 from .sharpness import placed_width_mm, portrait_problem, resolution_problem
 from .sources import Source
@@ -36,7 +36,7 @@ def card_advice(card: Card, source: Source, config: Config) -> list[Problem]:
         path = Path(image.path) if image.path else None
         if path is None or image.inline or not path.is_file() or not path.resolve().is_relative_to(config.root):
             continue   # a missing or refused image is said by the checks of the image itself
-        placed = placed_width_mm(PAGE_SIZES[config.page_size][0], _width(lines, image, card.body_line), side_column)
+        placed = placed_width_mm(page_mm(config.page_size)[0], _width(lines, image, card.body_line), side_column)
         if (message := resolution_problem(path, placed)) is not None:
             problems.append(Problem(card.path, image.line, "body", f"figure '{image.source}' {message}", WARNING))
     return problems
