@@ -32,11 +32,12 @@ def card_advice(card: Card, source: Source, config: Config) -> list[Problem]:
             problems.append(Problem(card.path, card.body_line + offset, "body", f"heading « {heading} » is not "
                                     f"read as the part « {part} »: did you mean '## {part}'?", WARNING))
     side_column = bool(card.key_figures or card.further_reading)
+    page_width = (page_mm(config.page_size) or (210, 297))[0]   # a size check refused is said there
     for image in card.parsed_body.images if card.parsed_body is not None else ():
         path = Path(image.path) if image.path else None
         if path is None or image.inline or not path.is_file() or not path.resolve().is_relative_to(config.root):
             continue   # a missing or refused image is said by the checks of the image itself
-        placed = placed_width_mm(page_mm(config.page_size)[0], _width(lines, image, card.body_line), side_column)
+        placed = placed_width_mm(page_width, _width(lines, image, card.body_line), side_column)
         if (message := resolution_problem(path, placed)) is not None:
             problems.append(Problem(card.path, image.line, "body", f"figure '{image.source}' {message}", WARNING))
     return problems
