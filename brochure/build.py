@@ -23,7 +23,7 @@ from .edition.sources import read_yaml
 from .limits import TEMPLATE_SECONDS
 from .output import check_pdf_target, write_atomically
 from .pdf.cache import UnitCache
-from .pdf.render import Book, Renderer, pdf_bytes, render_book
+from .pdf.render import Renderer, pdf_bytes, render_book
 from .pdf.time_limit import time_limit
 from .pdf.preflight import Finding, is_print_file, preflight
 from .problems import ERROR, WARNING, BrochureError, ContentError, Problem
@@ -209,7 +209,7 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
     unit = card_unit(edition, card, renderer.theme)
     pages = remembered_pages(edition, book_target(edition.config, chosen), chosen_theme.name, chosen.name)
     book = render_book([unit], renderer, start_page=pages.get(unit.name, 1))
-    layout = _layout_findings(book, strict)
+    layout = _layout_findings(book.findings(), strict)
     write_atomically(target, pdf_bytes(book, renderer))
     shown = tuple(p if p.path == card.path else replace(p, severity=WARNING)
                   for p in problems if p.path == card.path or p.severity == ERROR)
