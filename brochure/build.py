@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +22,8 @@ from .edition.models import Card, Config, Edition
 from .edition.sources import read_yaml
 from .limits import TEMPLATE_SECONDS
 from .output import check_pdf_target, write_atomically
-from .pdf.render import Book, Renderer, pdf_bytes, render_book
+from .pdf.cache import UnitCache
+from .pdf.render import Renderer, pdf_bytes, render_book
 from .pdf.time_limit import time_limit
 from .pdf.preflight import Finding, is_print_file, preflight
 from .problems import ERROR, WARNING, BrochureError, ContentError, Problem
@@ -48,6 +51,7 @@ class Result:
     errors: tuple[Problem, ...] = ()              # a draft's: the files printed as problem pages
     counted: str = "page(s)"                       # what `pages` counts: "page(s)" of a PDF or a site, "chapter(s)"
     layout: tuple[Finding, ...] = ()               # the layout findings (pdf/findings.py)
+    laid_out: int = 0                              # units laid out by this build (not taken from a cache)
 
 
 def check(root: Path, strict: bool = False, theme: str | None = None,
@@ -90,12 +94,14 @@ def check_files(root: Path, files, strict: bool = False) -> tuple[list[Problem],
 
 def build(root: Path, theme: str | None = None, output: Path | None = None, strict: bool = False,
           variant: str | None = None, accessible: bool = False, archival: bool = False,
-          draft: bool = False, progress=None) -> Result:
+          draft: bool = False, progress=None, jobs: int | None = None, cache: bool = True) -> Result:
     """Build the whole book into build/<output> (or `output`); the print variant into build/<name>-print.pdf.
 
     `draft`: a card (or the editorial, the back page) with errors is printed as a page listing its
     problems, and the rest of the book is built; without it, any error stops the build.
-    `progress(done, total)` is told of every unit laid out.
+    `progress(done, total)` is told of every unit laid out. Units are laid out in `jobs` processes
+    (None: one per core) and kept in build/.cache/units/ unless `cache` is False. A tagged (`accessible`)
+    book is laid out in this process as one document: its structure tree is not merged across units.
     """
     began = time.perf_counter()
     config, _ = load_config(root)
@@ -107,20 +113,36 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     if strict:
         check(root, strict=True, theme=theme)
     builder = Builder(root, Options(theme, variant, accessible, archival, draft))
-    generation = builder.refresh(progress)
-    edition, renderer = generation.edition, builder.renderer
-    log.info("writing %s", output or edition.config.output)
-    book = generation.book()
-    layout = _layout_findings(book, strict)
+    if accessible:
+        made = builder.refresh(progress)
+        book = made.book()
+        layout = _layout_findings(book.findings(), strict)
+        data, first_pages, laid_out = pdf_bytes(book, builder.renderer), book.first_pages, made.laid_out
+    else:
+        folder = root.resolve() / BUILD_DIR / CACHE_DIR
+        made = builder.write_book(jobs or os.cpu_count() or 1, UnitCache(folder) if cache else None, progress)
+        layout = _layout_findings(made.findings, strict)
+        data, first_pages, laid_out = made.pdf, made.plan.first_pages(), made.laid_out
+    edition, renderer = made.edition, builder.renderer
     target = output or book_target(edition.config, renderer.variant)
-    write_atomically(target, pdf_bytes(book, renderer))
-    remember_pages(edition, BookKey(renderer.theme.name, renderer.variant.name, target), book.first_pages)
-    warnings = [p for p in generation.problems if p.severity == WARNING]
+    log.info("writing %s", target)
+    write_atomically(target, data)
+    remember_pages(edition, BookKey(renderer.theme.name, renderer.variant.name, target), first_pages)
+    warnings = [p for p in made.problems if p.severity == WARNING]
     findings = None
     if renderer.variant.name == "print":
-        findings = tuple(preflight(target, True, book.first_pages, missing_by_unit(edition, warnings)))
-    return Result(target, generation.pages, time.perf_counter() - began, tuple(warnings), book.first_pages,
-                  findings, generation.errors, layout=layout)
+        findings = tuple(preflight(target, True, first_pages, missing_by_unit(edition, warnings)))
+    return Result(target, made.pages, time.perf_counter() - began, tuple(warnings), first_pages,
+                  findings, made.errors, layout=layout, laid_out=laid_out)
+
+
+def clean(root: Path) -> tuple[Path, bool]:
+    """Remove what builds keep for the next one (build/.cache/); the built files stay. The folder, and if it was there."""
+    folder = root.resolve() / BUILD_DIR / CACHE_DIR
+    if not folder.is_dir():
+        return folder, False
+    shutil.rmtree(folder)
+    return folder, True
 
 
 def build_formats(root: Path, formats: tuple[str, ...] | None = None, theme: str | None = None,
@@ -207,7 +229,7 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
     unit = card_unit(edition, card, renderer.theme)
     pages = remembered_pages(edition, book_target(edition.config, chosen), chosen_theme.name, chosen.name)
     book = render_book([unit], renderer, start_page=pages.get(unit.name, 1))
-    layout = _layout_findings(book, strict)
+    layout = _layout_findings(book.findings(), strict)
     write_atomically(target, pdf_bytes(book, renderer))
     shown = tuple(p if p.path == card.path else replace(p, severity=WARNING)
                   for p in problems if p.path == card.path or p.severity == ERROR)
@@ -216,9 +238,8 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
                   layout=layout)
 
 
-def _layout_findings(book: Book, strict: bool) -> tuple[Finding, ...]:
+def _layout_findings(findings: tuple[Finding, ...], strict: bool) -> tuple[Finding, ...]:
     """The book's layout findings; with `strict` they stop the build before anything is written."""
-    findings = book.findings()
     if findings and strict:
         lines = [finding.format() for finding in findings]
         raise BrochureError("\n".join(lines + [f"{len(findings)} layout finding(s): nothing was written (--strict)."]))

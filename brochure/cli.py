@@ -95,9 +95,12 @@ def main(ctx: click.Context, project: Path, verbose: int, quiet: bool) -> None:
 @click.option("--strict", is_flag=True, help="Treat content to complete (warnings) and layout findings as errors.")
 @click.option("--draft", is_flag=True, help="Build even if some cards have errors: each is printed as a page listing "
               "its problems (file:line), for proofreading while the team fixes them.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Lay out units in this many processes (default: one per core).")
+@click.option("--no-cache", is_flag=True, help="Lay out every unit again; do not read or fill build/.cache/.")
 @pass_context
 def build(context: Context, formats: tuple[str, ...], theme: str | None, variant: str | None, accessible: bool,
-          archival: bool, output: Path | None, strict: bool, draft: bool) -> None:
+          archival: bool, output: Path | None, strict: bool, draft: bool, jobs: int | None, no_cache: bool) -> None:
     """Check the edition, then write the whole brochure: a PDF, a site, an EPUB.
 
     The print variant is checked by the preflight at the end of the build.
@@ -110,13 +113,23 @@ def build(context: Context, formats: tuple[str, ...], theme: str | None, variant
       brochure build --strict      # refuse to build while content is missing
       brochure build --draft       # broken cards become problem pages; the rest is built
       brochure build --format html --format epub   # the site (build/site/) and the EPUB
+      brochure build --jobs 1 --no-cache   # one process, every unit laid out again
     """
     from .build import build_formats
     results = _run(context, lambda: build_formats(
         context.project, formats, theme, strict, output, variant=variant, accessible=accessible, archival=archival,
-        draft=draft, progress=context.progress("laying out")))
+        draft=draft, progress=context.progress("laying out"), jobs=jobs, cache=not no_cache))
     for result in results:
         _report(context, result, "built", list_warnings=False)
+
+
+@main.command()
+@pass_context
+def clean(context: Context) -> None:
+    """Remove what builds keep for the next one (build/.cache/): the next build lays out everything again."""
+    from .build import clean as run_clean
+    folder, removed = _run(context, lambda: run_clean(context.project))
+    click.echo(f"removed {_shown(folder)}" if removed else f"nothing to remove: no {_shown(folder)}")
 
 
 @main.command()

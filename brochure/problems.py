@@ -57,8 +57,13 @@ class ContentError(BrochureError):
 
     def __init__(self, problems: list[Problem], root: Path | None = None):
         self.problems = sorted(problems)
+        self.root = root
         errors = sum(p.severity == ERROR for p in self.problems)
         warnings = len(self.problems) - errors
         lines = [p.format(root) for p in self.problems]
         lines.append(f"{errors} error(s), {warnings} warning(s): nothing was built.")
         super().__init__("\n".join(lines))
+
+    def __reduce__(self):
+        """Made again from its problems when it comes back from a worker process."""
+        return ContentError, (self.problems, self.root)

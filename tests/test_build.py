@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from brochure import build as build_module
+from brochure.book import builder as builder_module
 from brochure.build import build, preview
 from brochure.problems import BrochureError, ContentError
 from conftest import EDITIONS, Pdf
@@ -141,13 +141,13 @@ def test_a_failed_build_leaves_the_previous_pdf_untouched(mini, monkeypatch):
     assert result.path.read_bytes() == before
     card.write_text(card.read_text().replace("number: un", "number: 1"))
 
-    def broken(book, renderer):
+    def broken(*args):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(build_module, "pdf_bytes", broken)
+    monkeypatch.setattr(builder_module, "assemble_pdf", broken)   # the last step before the file is written
     with pytest.raises(RuntimeError):
         build(mini)
     assert result.path.read_bytes() == before
-    assert sorted(p.name for p in result.path.parent.iterdir()) == ["mini.pdf", "pages.json"]
+    assert sorted(p.name for p in result.path.parent.iterdir()) == [".cache", "mini.pdf", "pages.json"]
 
 
 def test_files_outside_the_edition_are_never_read(mini, tmp_path):

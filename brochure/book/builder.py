@@ -15,6 +15,7 @@ the last generation stays as it was.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -24,13 +25,19 @@ from typing import Callable
 
 import weasyprint
 
+from .. import TOOL_ROOT, __version__
 from ..edition.content import load_edition
 from ..edition.models import Card, Edition
+from ..pdf.assemble import assemble_pdf
+from ..pdf.cache import UnitCache
 from ..pdf.render import Book, Renderer, assemble, book_plan
-from ..pdf.variants import make_variant
+from ..pdf.workers import Writers
+from ..pdf.variants import PROFILE, make_variant
 from ..problems import ERROR, ContentError, Problem
+from ..text.fonts import font_folders
 from ..themes.theme import Theme, load_theme
 from .plan import Plan
+from .speculation import Speculation
 from .units import Unit, blank_unit, book_units, card_unit, sommaire_unit
 
 log = logging.getLogger(__name__)
@@ -93,6 +100,28 @@ class Generation:
         return assemble(self.plan, [layout.document for layout in self.layouts], self.edition.config)
 
 
+@dataclass(frozen=True)
+class WrittenBook:
+    """The book as one PDF, as `Builder.write_book` made it."""
+
+    edition: Edition
+    plan: Plan
+    pdf: bytes
+    problems: tuple[Problem, ...]
+    laid_out: int                              # units laid out in this build
+    from_cache: int                            # units taken from the cache on disk
+    seconds: float
+    findings: tuple = ()                       # the layout findings of every unit (pdf/findings.py)
+
+    @property
+    def pages(self) -> int:
+        return self.plan.pages
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(problem for problem in self.problems if problem.severity == ERROR)
+
+
 class Digests:
     """Path -> SHA-256 of its bytes, read again only when the file's size, time or inode changed."""
 
@@ -137,14 +166,7 @@ class Builder:
         `progress(done, total)` is called after each unit's layout (made or reused).
         """
         began = time.perf_counter()
-        log.info("checking the edition")
-        edition, problems = load_edition(self.root, partial=self.options.draft)
-        if edition is None or (not self.options.draft and any(p.severity == ERROR for p in problems)):
-            raise ContentError([p for p in problems if p.severity == ERROR], self.root)
-        renderer = self._renderer_for(edition)
-        if any(problem.severity == ERROR for problem in renderer.problems):
-            raise ContentError([p for p in renderer.problems if p.severity == ERROR], self.root)
-        problems = [*problems, *renderer.theme.warnings, *renderer.problems]
+        edition, problems, renderer, units = self._prepare()
         used: dict[str, Layout] = {}
         made_before = len(self._layouts)
         reused = [0]
@@ -159,8 +181,6 @@ class Builder:
                 progress(done[0], len(units) + any(u.kind == "sommaire" for u in units))  # + its second pass
             return found.document
 
-        log.info("making the HTML of every unit")
-        units = book_units(edition, renderer.theme, card_unit_of=lambda card: self._card_unit(edition, card, renderer.theme))
         plan, documents = book_plan(units, renderer.theme, layout,
                                     lambda pages: sommaire_unit(edition, renderer.theme, pages),
                                     blank=blank_unit(edition, renderer.theme))
@@ -171,6 +191,45 @@ class Builder:
         laid_out = len(used) - reused[0]
         log.info("refresh: %d unit(s) laid out, %d reused (%d cached before)", laid_out, reused[0], made_before)
         return self._next(edition, problems, plan, layouts, (laid_out, reused[0]), time.perf_counter() - began)
+
+    def write_book(self, jobs: int = 1, cache: UnitCache | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> WrittenBook:
+        """Read the edition, lay out every unit as PDF in `jobs` processes (or take it from `cache`), assemble.
+
+        Each unit's layout is let go as soon as it is written: memory does not grow with the book.
+        """
+        began = time.perf_counter()
+        edition, problems, renderer, units = self._prepare()
+        rounds = Speculation(self._key, self._digests.of, renderer, cache)
+        with Writers(renderer, jobs) as writers:
+            plan = rounds.plan(units, lambda pages: sommaire_unit(edition, renderer.theme, pages),
+                               blank_unit(edition, renderer.theme), writers, progress)
+        if cache is not None:
+            cache.remember_lengths(renderer.variant.name, {s.unit.name: s.pages for s in plan.slots})
+            cache.trim()
+        pieces = [rounds.known[self._key(slot.unit, slot.start)] for slot in plan.slots]
+        problems += list(dict.fromkeys(problem for piece in pieces for problem in piece.problems))
+        log.info("assembling %d page(s) from %d unit(s)", plan.pages, len(pieces))
+        pdf = assemble_pdf(pieces, font_folders(edition.config.root, TOOL_ROOT), _profile(renderer))
+        log.info("write: %d unit(s) laid out, %d from the cache", rounds.laid_out, rounds.from_cache)
+        findings = tuple(sorted(finding for piece in pieces for finding in piece.findings))
+        return WrittenBook(edition, plan, pdf, tuple(sorted(problems)), rounds.laid_out, rounds.from_cache,
+                           time.perf_counter() - began, findings)
+
+    def _prepare(self) -> tuple[Edition, list[Problem], Renderer, list[Unit]]:
+        """The edition read again, the renderer for it, the HTML of every unit; ContentError on errors."""
+        log.info("checking the edition")
+        edition, problems = load_edition(self.root, partial=self.options.draft)
+        if edition is None or (not self.options.draft and any(p.severity == ERROR for p in problems)):
+            raise ContentError([p for p in problems if p.severity == ERROR], self.root)
+        renderer = self._renderer_for(edition)
+        if any(problem.severity == ERROR for problem in renderer.problems):
+            raise ContentError([p for p in renderer.problems if p.severity == ERROR], self.root)
+        problems = [*problems, *renderer.theme.warnings, *renderer.problems]
+        log.info("making the HTML of every unit")
+        units = book_units(edition, renderer.theme,
+                           card_unit_of=lambda card: self._card_unit(edition, card, renderer.theme))
+        return edition, problems, renderer, units
 
     def _next(self, edition, problems, plan, layouts, counts, seconds) -> Generation:
         previous = self.generation
@@ -194,7 +253,8 @@ class Builder:
             self.renderer = Renderer(config, theme, variant)
             self._renderer_key = key
             self._renderer_reads = tuple((path, self._digests.of(path)) for path in self.renderer.style_reads)
-            self._renderer_digest = hashlib.sha256(repr((key, self._renderer_reads)).encode()).hexdigest()[:16]
+            self._renderer_digest = hashlib.sha256(repr((_code_digest(), weasyprint.__version__, key,
+                                                         self._renderer_reads)).encode()).hexdigest()[:16]
             self._layouts, self._card_units = {}, {}
         templates = _templates_key(theme)
         if templates != self._templates_key:
@@ -208,9 +268,13 @@ class Builder:
             self._card_units[key] = card_unit(edition, card, theme)
         return self._card_units[key]
 
+    def _key(self, unit: Unit, start: int) -> str:
+        """What a unit's pages depend on, besides the files it reads: the renderer, its HTML, its first page."""
+        return hashlib.sha256(f"{self._renderer_digest}\0{start}\0{unit.html}\0{unit.fallback or ''}".encode()
+                              ).hexdigest()[:24]
+
     def _layout(self, renderer: Renderer, unit: Unit, start: int, reused: list) -> Layout:
-        key = hashlib.sha256(f"{self._renderer_digest}\0{start}\0{unit.html}\0{unit.fallback or ''}".encode()
-                             ).hexdigest()[:24]
+        key = self._key(unit, start)
         found = self._layouts.get(key)
         if found is not None and self._digests.unchanged(found.reads):
             reused[0] += 1
@@ -225,6 +289,24 @@ class Builder:
         made = Layout(key, document, reads)
         self._layouts[key] = made
         return made
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """brochure's own code: a layout cached by another version of it is not reused."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _profile(renderer: Renderer) -> bytes | None:
+    """The bytes of the CMYK output profile of a print renderer, else None."""
+    if renderer.cmyk is None:
+        return None
+    found = (root / PROFILE for root in (renderer.config.root, TOOL_ROOT) if (root / PROFILE).is_file())
+    return next(found).read_bytes()
 
 
 def _theme_key(theme: Theme) -> tuple:

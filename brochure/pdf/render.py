@@ -375,7 +375,7 @@ def assemble(plan: Plan, documents: list[weasyprint.Document], config: Config) -
     """The slots' pages, in order, as one document with the edition's metadata."""
     pages = [page for document in documents for page in document.pages]
     book = documents[0].copy(pages)
-    _set_metadata(book, config)
+    set_metadata(book, config)
     placed = tuple(Placed(slot.unit.name, slot.unit.kind, slot.start, slot.pages, slot.unit.kept)
                    for slot in plan.slots)
     return Book(book, plan.first_pages(), placed)
@@ -385,7 +385,7 @@ def _once(renderer: Renderer) -> Layout:
     return lambda unit, start: renderer.render(unit, start)
 
 
-def _set_metadata(document: weasyprint.Document, config: Config) -> None:
+def set_metadata(document: weasyprint.Document, config: Config) -> None:
     """Title, author, subject, language and dates from the edition, never from the clock."""
     metadata = document.metadata
     metadata.title = config.title + (f" {config.years}" if config.years else "")
