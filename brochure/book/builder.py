@@ -25,7 +25,8 @@ from typing import Callable
 
 import weasyprint
 
-from .. import TOOL_ROOT, __version__
+from .. import __version__
+from ..resources import shipped
 from ..edition.content import load_edition
 from ..edition.models import Card, Edition
 from ..pdf.assemble import assemble_pdf
@@ -34,7 +35,7 @@ from ..pdf.render import Book, Renderer, assemble, book_plan
 from ..pdf.workers import Writers
 from ..pdf.variants import PROFILE, make_variant
 from ..problems import ERROR, ContentError, Problem
-from ..text.fonts import font_folders
+from ..text.fonts import bundled_font_folders
 from ..themes.theme import Theme, load_theme
 from .plan import Plan
 from .speculation import Speculation
@@ -210,7 +211,7 @@ class Builder:
         pieces = [rounds.known[self._key(slot.unit, slot.start)] for slot in plan.slots]
         problems += list(dict.fromkeys(problem for piece in pieces for problem in piece.problems))
         log.info("assembling %d page(s) from %d unit(s)", plan.pages, len(pieces))
-        pdf = assemble_pdf(pieces, font_folders(edition.config.root, TOOL_ROOT), _profile(renderer))
+        pdf = assemble_pdf(pieces, bundled_font_folders(edition.config.root), _profile(renderer))
         log.info("write: %d unit(s) laid out, %d from the cache", rounds.laid_out, rounds.from_cache)
         findings = tuple(sorted(finding for piece in pieces for finding in piece.findings))
         return WrittenBook(edition, plan, pdf, tuple(sorted(problems)), rounds.laid_out, rounds.from_cache,
@@ -305,7 +306,8 @@ def _profile(renderer: Renderer) -> bytes | None:
     """The bytes of the CMYK output profile of a print renderer, else None."""
     if renderer.cmyk is None:
         return None
-    found = (root / PROFILE for root in (renderer.config.root, TOOL_ROOT) if (root / PROFILE).is_file())
+    found = (path for path in (renderer.config.root / PROFILE, shipped("assets") / PROFILE.relative_to("assets"))
+             if path.is_file())
     return next(found).read_bytes()
 
 

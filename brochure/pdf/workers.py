@@ -21,12 +21,11 @@ from pathlib import Path
 
 import pikepdf
 
-from .. import TOOL_ROOT
 from ..book.units import Unit
 from ..edition.models import Config
 from ..problems import Problem
 from ..themes.theme import Theme
-from ..text.fonts import font_folders
+from ..text.fonts import bundled_font_folders
 from .findings import Placed, unit_findings
 from .preflight import Finding
 from .render import Renderer, set_metadata
@@ -81,7 +80,7 @@ def write_unit(renderer: Renderer, unit: Unit, start: int) -> UnitPdf:
     renderer.fetcher.raise_refused(unit.name)
     if renderer.cmyk is not None:
         data = cmyk_operators(data, renderer.cmyk)
-    data = _compact(data, font_files(tuple(font_folders(renderer.config.root, TOOL_ROOT))))
+    data = _compact(data, font_files(bundled_font_folders(renderer.config.root)))
     return UnitPdf(data, pages, levels, renderer.fetcher.take_reads(), recorder.logged,
                    tuple(renderer.layout_problems), findings)
 
