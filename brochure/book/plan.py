@@ -47,9 +47,6 @@ class Plan:
         """Card unit name -> the page its card starts on (what the sommaire prints)."""
         return {slot.unit.name: slot.start for slot in self.slots if slot.unit.kind == "card"}
 
-    def slot_at(self, page: int) -> Slot | None:
-        return next((slot for slot in self.slots if slot.start <= page <= slot.end), None)
-
 
 def paginate(units: list[Unit], start_on: Mapping[str, str], length: Length, blank: Unit | None = None,
              start_page: int = 1) -> Plan:

@@ -32,8 +32,7 @@ class PageImages:
         keys = generation.page_keys()
         key = keys[page - 1]
         if key not in self._images:
-            layout, index = _layout_of(generation, page)
-            self._rasterise(layout)
+            self._rasterise(_layout_of(generation, page))
         self._forget(set(keys))
         return self._images[key]
 
@@ -74,11 +73,11 @@ def _without_links(document):
     return document.copy(pages)
 
 
-def _layout_of(generation: Generation, page: int) -> tuple[Layout, int]:
+def _layout_of(generation: Generation, page: int) -> Layout:
+    """The laid-out unit that holds a page of the book (numbered from 1)."""
     count = 0
     for layout in generation.layouts:
-        pages = len(layout.document.pages)
-        if page <= count + pages:
-            return layout, page - count - 1
-        count += pages
+        count += len(layout.document.pages)
+        if page <= count:
+            return layout
     raise IndexError(page)
