@@ -112,17 +112,18 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
         check_pdf_target(target, sources(config))
     if strict:
         check(root, strict=True, theme=theme)
-    builder = Builder(root, Options(theme, variant, accessible, archival, draft))
-    if accessible:
-        made = builder.refresh(progress)
-        book = made.book()
-        layout = _layout_findings(book.findings(), strict)
-        data, first_pages, laid_out = pdf_bytes(book, builder.renderer), book.first_pages, made.laid_out
-    else:
-        folder = root.resolve() / BUILD_DIR / CACHE_DIR
-        made = builder.write_book(jobs or os.cpu_count() or 1, UnitCache(folder) if cache else None, progress)
-        layout = _layout_findings(made.findings, strict)
-        data, first_pages, laid_out = made.pdf, made.plan.first_pages(), made.laid_out
+    folder = root.resolve() / BUILD_DIR / CACHE_DIR
+    with Builder(root, Options(theme, variant, accessible, archival, draft), jobs or os.cpu_count() or 1,
+                 UnitCache(folder) if cache and not accessible else None) as builder:
+        if accessible:
+            made = builder.lay_out_whole(progress)
+            book = made.book()
+            layout = _layout_findings(book.findings(), strict)
+            data, first_pages, laid_out = pdf_bytes(book, builder.renderer), book.first_pages, made.laid_out
+        else:
+            made = builder.refresh(progress)
+            layout = _layout_findings(made.findings, strict)
+            data, first_pages, laid_out = made.pdf, made.plan.first_pages(), made.laid_out
     edition, renderer = made.edition, builder.renderer
     target = output or book_target(edition.config, renderer.variant)
     log.info("writing %s", target)

@@ -228,8 +228,11 @@ def _check_files(context: Context, strict: bool, files: tuple[Path, ...], pdf: s
 @click.option("--card", default=None, help="Open the viewer at this card (its number).")
 @click.option("--theme", default=None, help="Theme to use instead of the one in brochure.yml.")
 @click.option("--variant", type=click.Choice(VARIANTS), default=None, help="As for build.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Processes laying out units (default: one per core).")
 @pass_context
-def serve(context: Context, port: int, host: str, card: str | None, theme: str | None, variant: str | None) -> None:
+def serve(context: Context, port: int, host: str, card: str | None, theme: str | None, variant: str | None,
+          jobs: int | None) -> None:
     """Live preview in the browser: the book as spreads, rebuilt as you save.
 
     Watches the edition and its theme; on every save only what changed is
@@ -249,7 +252,7 @@ def serve(context: Context, port: int, host: str, card: str | None, theme: str |
         click.echo(f"warning: serving on {host}: anyone who can reach this machine can read the edition", err=True)
     where = f"http://{host}:{port}/" + (f"?card={card}" if card else "")
     click.echo(f"brochure serve: building, then serving {where} (Ctrl-C stops)")
-    _run(context, lambda: run_serve(context.project, Options(theme=theme, variant=variant), host, port))
+    _run(context, lambda: run_serve(context.project, Options(theme=theme, variant=variant), host, port, jobs))
 
 
 @main.group()

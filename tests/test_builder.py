@@ -99,7 +99,7 @@ def test_a_broken_card_becomes_a_problem_page_in_a_draft(warm):
     card.write_text(BROKEN_FRONT_MATTER, encoding="utf-8")
     try:
         generation = builder.refresh()
-        pdf_text = " ".join(page.get_textpage().get_text_range() for page in _pdfium(generation.book()))
+        pdf_text = " ".join(page.get_textpage().get_text_range() for page in _pdfium(generation.pdf))
     finally:
         card.write_text(text, encoding="utf-8")
     assert [slot.unit.kind for slot in generation.plan.slots].count("problem") == 1
@@ -109,9 +109,9 @@ def test_a_broken_card_becomes_a_problem_page_in_a_draft(warm):
     assert "Premier titre de carte" in pdf_text and "Troisième titre de carte" in pdf_text
 
 
-def _pdfium(book):
+def _pdfium(data: bytes):
     import pypdfium2 as pdfium
-    return list(pdfium.PdfDocument(book.document.write_pdf()))
+    return list(pdfium.PdfDocument(data))
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ def copy_of(folder: Path, target: Path) -> Path:
 def one_write(edition: Path, target: Path, variant: str | None = None) -> Pdf:
     """The book as today's in-process path writes it: one WeasyPrint document, one write."""
     builder = Builder(edition, Options(variant=variant))
-    generation = builder.refresh()
-    target.write_bytes(pdf_bytes(generation.book(), builder.renderer))
+    whole = builder.lay_out_whole()
+    target.write_bytes(pdf_bytes(whole.book(), builder.renderer))
     return Pdf(target)
 
 

@@ -1,17 +1,23 @@
-"""An edition folder, kept open -> generations of laid-out pages; each refresh redoes only what changed.
+"""An edition folder, kept open -> generations of the book as unit PDFs; each refresh lays out only what changed.
 
 The Builder is the long-lived form of the pipeline (`brochure serve` keeps
-one; a one-shot command uses one for a single refresh). It keeps the theme,
-the renderer (fonts, stylesheets) and, in memory, every unit's layout under
-a key made of the unit's HTML and its first page; a layout is reused only
-while the bytes of every file it read (images, through the fetcher) are
-unchanged. The renderer is made again when brochure.yml, the theme or a
-file its stylesheets read (imports, fonts, the colour profile) changes, and
-then every unit is laid out again.
+one; `brochure build` uses one for a single refresh). It keeps the theme,
+the renderer (fonts, stylesheets), its worker processes, and in memory every
+unit written as PDF under a key made of the renderer, the unit's HTML and
+its first page; a unit is reused only while the bytes of every file its
+layout read (images, through the fetcher) are unchanged. The renderer (and
+its workers) are made again when brochure.yml, the theme or a file its
+stylesheets read (imports, fonts, the colour profile) changes, and then
+every unit is laid out again. Units not in memory are looked up in the
+cache on disk (pdf/cache.py) before they are laid out.
 
 In a draft (`Options.draft`), a card with errors becomes a problem page and
 the rest of the book is built; otherwise any error stops the refresh, and
 the last generation stays as it was.
+
+`lay_out_whole` is the other path: every unit laid out in this process as a
+WeasyPrint document (the tagged, accessible book, whose structure tree is
+not merged across unit PDFs).
 """
 from __future__ import annotations
 
@@ -32,7 +38,7 @@ from ..edition.models import Card, Edition
 from ..pdf.assemble import assemble_pdf
 from ..pdf.cache import UnitCache
 from ..pdf.render import Book, Renderer, assemble, book_plan
-from ..pdf.workers import Writers
+from ..pdf.workers import UnitPdf, Writers
 from ..pdf.variants import PROFILE, make_variant
 from ..problems import ERROR, ContentError, Problem
 from ..text.fonts import bundled_font_folders
@@ -42,6 +48,7 @@ from .speculation import Speculation
 from .units import Unit, blank_unit, book_units, card_unit, sommaire_unit
 
 log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -56,32 +63,35 @@ class Options:
 
 
 @dataclass(frozen=True)
-class Layout:
-    """One unit laid out at one first page, and what it read."""
+class Written:
+    """One unit written as PDF at one first page, and the digest of every file its layout read."""
 
-    key: str                                   # the unit's HTML and first page, hashed
-    document: weasyprint.Document
-    reads: tuple[tuple[Path, str], ...]        # every file the layout fetched, with the digest of its bytes
+    key: str                                   # the renderer, the unit's HTML and first page, hashed
+    unit: UnitPdf
+    reads: tuple[tuple[Path, str], ...]
 
     @property
     def identity(self) -> str:
-        """What the pages show: the HTML, the first page and the bytes of everything read."""
+        """What the pages show: the key and the bytes of everything read."""
         return hashlib.sha256(f"{self.key}{self.reads}".encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
 class Generation:
-    """The book as one refresh left it."""
+    """The book as one refresh left it: a unit PDF for every slot of the plan."""
 
     number: int
     edition: Edition
     plan: Plan
-    layouts: tuple[Layout, ...]                # one per slot of the plan
+    written: tuple[Written, ...]               # one per slot of the plan
     problems: tuple[Problem, ...]              # errors (a draft's broken files) and warnings
     changed_pages: tuple[int, ...]             # pages whose content differs from the previous generation
-    laid_out: int                              # layouts made in this refresh
-    reused: int                                # layouts kept from an earlier refresh
+    laid_out: int                              # units laid out in this refresh
+    reused: int                                # units kept in memory from an earlier refresh
+    from_cache: int                            # units taken from the cache on disk
     seconds: float
+    font_folders: tuple[Path, ...] = ()        # where the assembler finds the bundled font programs
+    profile: bytes | None = None               # the CMYK output profile of a print book
 
     @property
     def pages(self) -> int:
@@ -90,29 +100,31 @@ class Generation:
     @property
     def errors(self) -> tuple[Problem, ...]:
         return tuple(problem for problem in self.problems if problem.severity == ERROR)
+
+    @property
+    def findings(self) -> tuple:
+        """The layout findings of every unit (pdf/findings.py), in page order."""
+        return tuple(sorted(finding for written in self.written for finding in written.unit.findings))
 
     def page_keys(self) -> tuple[str, ...]:
         """An identity for the content of every page: the same key, the same page image."""
-        return tuple(f"{layout.identity}:{index}" for layout in self.layouts
-                     for index in range(len(layout.document.pages)))
+        return tuple(f"{written.identity}:{index}" for written in self.written for index in range(written.unit.pages))
 
-    def book(self) -> Book:
-        """The pages as one document, ready to write."""
-        return assemble(self.plan, [layout.document for layout in self.layouts], self.edition.config)
+    @functools.cached_property
+    def pdf(self) -> bytes:
+        """The book as one PDF (assembled once, on first use)."""
+        return assemble_pdf([written.unit for written in self.written], list(self.font_folders), self.profile)
 
 
 @dataclass(frozen=True)
-class WrittenBook:
-    """The book as one PDF, as `Builder.write_book` made it."""
+class WholeBook:
+    """The book laid out in this process, one WeasyPrint document per slot (`Builder.lay_out_whole`)."""
 
     edition: Edition
     plan: Plan
-    pdf: bytes
+    documents: tuple[weasyprint.Document, ...]
     problems: tuple[Problem, ...]
-    laid_out: int                              # units laid out in this build
-    from_cache: int                            # units taken from the cache on disk
-    seconds: float
-    findings: tuple = ()                       # the layout findings of every unit (pdf/findings.py)
+    laid_out: int
 
     @property
     def pages(self) -> int:
@@ -121,6 +133,10 @@ class WrittenBook:
     @property
     def errors(self) -> tuple[Problem, ...]:
         return tuple(problem for problem in self.problems if problem.severity == ERROR)
+
+    def book(self) -> Book:
+        """The pages as one document, ready to write."""
+        return assemble(self.plan, list(self.documents), self.edition.config)
 
 
 class Digests:
@@ -146,76 +162,94 @@ class Digests:
 
 
 class Builder:
-    """Keeps an edition open and lays out only what changed since the last refresh."""
+    """Keeps an edition open and lays out only what changed since the last refresh.
 
-    def __init__(self, root: Path, options: Options = Options()):
+    `jobs`: worker processes laying out units (1: in this process, unless `workers` asks for one
+    anyway: a server lays out in a worker, where a layout's time limit can stop it). `cache`: the unit
+    cache on disk, or None. Close the builder (or use it as a context manager) to stop its workers.
+    """
+
+    def __init__(self, root: Path, options: Options = Options(), jobs: int = 1, cache: UnitCache | None = None,
+                 workers: bool = False):
         self.root = root.resolve()
         self.options = options
+        self.jobs, self.cache, self._always_workers = max(1, jobs), cache, workers
         self.generation: Generation | None = None
         self.renderer: Renderer | None = None
         self._digests = Digests()
         self._renderer_key: tuple | None = None
         self._renderer_reads: tuple = ()
         self._renderer_digest = ""
-        self._layouts: dict[str, Layout] = {}
+        self._written: dict[str, Written] = {}     # the units of the last generation, by key
+        self._lengths: dict[str, int] = {}         # unit name -> its length in the last generation
+        self._writers: Writers | None = None
         self._card_units: dict[tuple, Unit] = {}
         self._templates_key: tuple = ()
 
-    def refresh(self, progress: Callable[[int, int], None] | None = None) -> Generation:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes (a later refresh starts them again)."""
+        if self._writers is not None:
+            self._writers.close()
+            self._writers = None
+
+    def refresh(self, progress: Progress | None = None) -> Generation:
         """Read the edition again, lay out what changed; raise ContentError (keeping the last generation) on errors.
 
-        `progress(done, total)` is called after each unit's layout (made or reused).
+        `progress(done, total)` is told of every unit laid out or found.
         """
         began = time.perf_counter()
         edition, problems, renderer, units = self._prepare()
-        used: dict[str, Layout] = {}
-        made_before = len(self._layouts)
-        reused = [0]
+        kept = {key: written.unit for key, written in self._written.items() if self._digests.unchanged(written.reads)}
+        rounds = Speculation(self._key, self._digests.of, renderer, self.cache, known=kept,
+                             guesses=self._lengths)
+        try:
+            plan = rounds.plan(units, lambda pages: sommaire_unit(edition, renderer.theme, pages),
+                               blank_unit(edition, renderer.theme), self._writers_for(renderer), progress)
+        except BaseException:
+            self.close()        # a worker may be busy with a unit no longer wanted, or gone
+            raise
+        self._written = {key: self._written[key] if key in kept else
+                         Written(key, rounds.known[key], tuple((path, self._digests.of(path))
+                                                                for path in rounds.known[key].reads))
+                         for key in rounds.used}     # units no longer in the book are forgotten: memory stays its size
+        keys = [self._key(slot.unit, slot.start) for slot in plan.slots]
+        written = tuple(self._written[key] for key in keys)
+        self._lengths = {slot.unit.name: slot.pages for slot in plan.slots}
+        if self.cache is not None:
+            self.cache.remember_lengths(renderer.variant.name, self._lengths)
+            self.cache.trim()
+        problems += list(dict.fromkeys(problem for item in written for problem in item.unit.problems))
+        reused = len(rounds.used & set(kept))
+        log.info("refresh: %d unit(s) laid out, %d reused, %d from the cache", rounds.laid_out, reused,
+                 rounds.from_cache)
+        return self._next(edition, problems, plan, written, (rounds.laid_out, reused, rounds.from_cache),
+                          time.perf_counter() - began, renderer)
 
+    def lay_out_whole(self, progress: Progress | None = None) -> WholeBook:
+        """Every unit laid out in this process as a WeasyPrint document, each once (nothing kept for later)."""
+        edition, problems, renderer, units = self._prepare()
         done = [0]
+        total = len(units) + any(unit.kind == "sommaire" for unit in units)   # + the sommaire's second pass
 
         def layout(unit: Unit, start: int) -> weasyprint.Document:
-            found = self._layout(renderer, unit, start, reused)
-            used[found.key] = found
+            document = renderer.render(unit, start)
+            log.info("%s at p. %d: laid out, %d page(s)", unit.name, start, len(document.pages))
             if progress is not None and unit.kind != "blank":
                 done[0] += 1
-                progress(done[0], len(units) + any(u.kind == "sommaire" for u in units))  # + its second pass
-            return found.document
+                progress(min(done[0], total), total)
+            return document
 
         plan, documents = book_plan(units, renderer.theme, layout,
                                     lambda pages: sommaire_unit(edition, renderer.theme, pages),
                                     blank=blank_unit(edition, renderer.theme))
-        by_document = {id(item.document): item for item in used.values()}
-        layouts = tuple(by_document[id(document)] for document in documents)
-        self._layouts = used          # forget layouts no longer in the book: memory stays the book's size
         problems += list(renderer.layout_problems)
-        laid_out = len(used) - reused[0]
-        log.info("refresh: %d unit(s) laid out, %d reused (%d cached before)", laid_out, reused[0], made_before)
-        return self._next(edition, problems, plan, layouts, (laid_out, reused[0]), time.perf_counter() - began)
-
-    def write_book(self, jobs: int = 1, cache: UnitCache | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> WrittenBook:
-        """Read the edition, lay out every unit as PDF in `jobs` processes (or take it from `cache`), assemble.
-
-        Each unit's layout is let go as soon as it is written: memory does not grow with the book.
-        """
-        began = time.perf_counter()
-        edition, problems, renderer, units = self._prepare()
-        rounds = Speculation(self._key, self._digests.of, renderer, cache)
-        with Writers(renderer, jobs) as writers:
-            plan = rounds.plan(units, lambda pages: sommaire_unit(edition, renderer.theme, pages),
-                               blank_unit(edition, renderer.theme), writers, progress)
-        if cache is not None:
-            cache.remember_lengths(renderer.variant.name, {s.unit.name: s.pages for s in plan.slots})
-            cache.trim()
-        pieces = [rounds.known[self._key(slot.unit, slot.start)] for slot in plan.slots]
-        problems += list(dict.fromkeys(problem for piece in pieces for problem in piece.problems))
-        log.info("assembling %d page(s) from %d unit(s)", plan.pages, len(pieces))
-        pdf = assemble_pdf(pieces, bundled_font_folders(edition.config.root), _profile(renderer))
-        log.info("write: %d unit(s) laid out, %d from the cache", rounds.laid_out, rounds.from_cache)
-        findings = tuple(sorted(finding for piece in pieces for finding in piece.findings))
-        return WrittenBook(edition, plan, pdf, tuple(sorted(problems)), rounds.laid_out, rounds.from_cache,
-                           time.perf_counter() - began, findings)
+        return WholeBook(edition, plan, tuple(documents), tuple(sorted(problems)), done[0])
 
     def _prepare(self) -> tuple[Edition, list[Problem], Renderer, list[Unit]]:
         """The edition read again, the renderer for it, the HTML of every unit; ContentError on errors."""
@@ -232,15 +266,23 @@ class Builder:
                            card_unit_of=lambda card: self._card_unit(edition, card, renderer.theme))
         return edition, problems, renderer, units
 
-    def _next(self, edition, problems, plan, layouts, counts, seconds) -> Generation:
+    def _next(self, edition, problems, plan, written, counts, seconds, renderer) -> Generation:
         previous = self.generation
-        generation = Generation((previous.number + 1) if previous else 1, edition, plan, layouts,
-                                tuple(sorted(problems)), (), *counts, seconds)
+        generation = Generation((previous.number + 1) if previous else 1, edition, plan, written,
+                                tuple(sorted(problems)), (), *counts, seconds,
+                                tuple(bundled_font_folders(edition.config.root)), _profile(renderer))
         old = previous.page_keys() if previous else ()
         changed = tuple(number for number, key in enumerate(generation.page_keys(), start=1)
                         if number > len(old) or old[number - 1] != key)
         self.generation = replace(generation, changed_pages=changed)
         return self.generation
+
+    def _writers_for(self, renderer: Renderer) -> Writers:
+        """The workers of the current renderer (those of an earlier one are stopped)."""
+        if self._writers is None or self._writers.renderer is not renderer:
+            self.close()
+            self._writers = Writers(renderer, self.jobs, in_workers=self._always_workers)
+        return self._writers
 
     def _renderer_for(self, edition: Edition) -> Renderer:
         """The current renderer, or a new one when the config, the theme or a file its stylesheets read changed."""
@@ -256,7 +298,7 @@ class Builder:
             self._renderer_reads = tuple((path, self._digests.of(path)) for path in self.renderer.style_reads)
             self._renderer_digest = hashlib.sha256(repr((_code_digest(), weasyprint.__version__, key,
                                                          self._renderer_reads)).encode()).hexdigest()[:16]
-            self._layouts, self._card_units = {}, {}
+            self._written, self._card_units = {}, {}
         templates = _templates_key(theme)
         if templates != self._templates_key:
             self._card_units, self._templates_key = {}, templates
@@ -273,23 +315,6 @@ class Builder:
         """What a unit's pages depend on, besides the files it reads: the renderer, its HTML, its first page."""
         return hashlib.sha256(f"{self._renderer_digest}\0{start}\0{unit.html}\0{unit.fallback or ''}".encode()
                               ).hexdigest()[:24]
-
-    def _layout(self, renderer: Renderer, unit: Unit, start: int, reused: list) -> Layout:
-        key = self._key(unit, start)
-        found = self._layouts.get(key)
-        if found is not None and self._digests.unchanged(found.reads):
-            reused[0] += 1
-            log.info("%s at p. %d: reused", unit.name, start)
-            return found
-        renderer.fetcher.take_reads()
-        began = time.perf_counter()
-        document = renderer.render(unit, start)
-        log.info("%s at p. %d: laid out, %d page(s) in %.2f s", unit.name, start, len(document.pages),
-                 time.perf_counter() - began)
-        reads = tuple((path, self._digests.of(path)) for path in renderer.fetcher.take_reads())
-        made = Layout(key, document, reads)
-        self._layouts[key] = made
-        return made
 
 
 @functools.lru_cache(maxsize=1)

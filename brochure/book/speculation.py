@@ -31,16 +31,20 @@ class Speculation:
     """
 
     def __init__(self, key: Callable[[Unit, int], str], digest: Callable[[Path], str], renderer: Renderer,
-                 cache: UnitCache | None):
+                 cache: UnitCache | None, known: dict[str, UnitPdf] | None = None,
+                 guesses: dict[str, int] | None = None):
+        """`known`: units already written (by key), checked by the caller; `guesses`: unit name -> length."""
         self.key, self.digest, self.renderer, self.cache = key, digest, renderer, cache
-        self.known: dict[str, UnitPdf] = {}
-        self.guesses = cache.lengths(renderer.variant.name) if cache is not None else {}
+        self.known: dict[str, UnitPdf] = dict(known or {})
+        self.guesses = dict(guesses or (cache.lengths(renderer.variant.name) if cache is not None else {}))
         self.laid_out = self.from_cache = 0
+        self.used: set[str] = set()           # the keys the last plan was made from (the sommaire's first pass too)
         self._rate: dict[str, tuple[int, int]] = {}      # unit kind -> (characters, pages) laid out so far
 
     def plan(self, units: list[Unit], sommaire_with, blank: Unit, writers: Writers, progress) -> Plan:
         while True:
             wanted: dict[str, tuple[Unit, int]] = {}
+            self.used = set()
             try:
                 plan = paginate(units, self.renderer.theme.start_on, self._length(wanted), blank)
                 plan = fill_sommaire(plan, sommaire_with, self._length(wanted))
@@ -80,6 +84,7 @@ class Speculation:
     def _length(self, wanted: dict):
         def length(unit: Unit, start: int) -> int:
             key = self.key(unit, start)
+            self.used.add(key)
             if key not in self.known and self.cache is not None:
                 found = self.cache.get(key, self.digest)
                 if found is not None:

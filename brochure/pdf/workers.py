@@ -15,6 +15,7 @@ import io
 import logging
 import re
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
@@ -23,7 +24,7 @@ import pikepdf
 
 from ..book.units import Unit
 from ..edition.models import Config
-from ..problems import Problem
+from ..problems import BrochureError, Problem
 from ..themes.theme import Theme
 from ..text.fonts import bundled_font_folders
 from .findings import Placed, unit_findings
@@ -137,21 +138,23 @@ def _write_in_worker(unit: Unit, start: int) -> UnitPdf:
 
 
 class Writers:
-    """Writes units in `jobs` worker processes (or here, one at a time, when `jobs` is 1), in the order asked.
+    """Writes units in `jobs` worker processes (or here, one at a time, when `jobs` is 1 and not
+    `in_workers`), in the order asked.
 
     `ask` queues a unit at a first page; `withdraw` takes back one not yet started; `done` waits for at
     least one and gives every one finished.
     """
 
-    def __init__(self, renderer: Renderer, jobs: int):
+    def __init__(self, renderer: Renderer, jobs: int, in_workers: bool = False):
         self.renderer = renderer
         self.jobs = jobs
+        self._in_workers = jobs > 1 or in_workers
         self._pool: ProcessPoolExecutor | None = None
         self._asked: dict[str, tuple[Unit, int, Future | None]] = {}
 
     def ask(self, key: str, unit: Unit, start: int) -> None:
         if key not in self._asked:
-            future = self._started().submit(_write_in_worker, unit, start) if self.jobs > 1 else None
+            future = self._started().submit(_write_in_worker, unit, start) if self._in_workers else None
             self._asked[key] = (unit, start, future)
 
     def withdraw(self, key: str) -> None:
@@ -164,7 +167,7 @@ class Writers:
         return set(self._asked)
 
     def done(self) -> list[tuple[str, Unit, int, UnitPdf]]:
-        if self.jobs <= 1:
+        if not self._in_workers:
             key, (unit, start, _) = next(iter(self._asked.items()))
             del self._asked[key]
             return [(key, unit, start, write_unit(self.renderer, unit, start))]   # its warnings were logged here
@@ -172,7 +175,13 @@ class Writers:
         finished = [(key, unit, start, future) for key, (unit, start, future) in self._asked.items() if future.done()]
         for key, *_ in finished:
             del self._asked[key]
-        return [(key, unit, start, _relogged(future.result())) for key, unit, start, future in finished]
+        try:
+            return [(key, unit, start, _relogged(future.result())) for key, unit, start, future in finished]
+        except BrokenProcessPool:
+            self.close()
+            names = ", ".join(sorted(unit.name for _, unit, _, _ in finished))
+            raise BrochureError(f"a layout process stopped while laying out {names} (out of memory, or killed): "
+                                "run the command again, with --jobs 1 to lay out in one process") from None
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -186,6 +195,7 @@ class Writers:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        self._asked.clear()
 
     def __enter__(self):
         return self

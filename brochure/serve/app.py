@@ -19,6 +19,7 @@ import contextlib
 import importlib.resources
 import json
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -29,6 +30,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ..book.builder import Builder, Generation, Options
+from ..build import BUILD_DIR, CACHE_DIR
+from ..pdf.cache import UnitCache
 from ..problems import BrochureError, ContentError, Problem
 from .pages import PageImages
 
@@ -39,11 +42,13 @@ IGNORED_FOLDERS = ("build", "__pycache__", "node_modules")   # and every hidden 
 class Preview:
     """The live state of `brochure serve`: the builder, the last good generation, the problems of the last try."""
 
-    def __init__(self, root: Path, options: Options):
-        self.builder = Builder(root, Options(**{**options.__dict__, "draft": True}))
+    def __init__(self, root: Path, options: Options, jobs: int | None = None, cache: bool = True):
+        root = root.resolve()
+        self.builder = Builder(root, Options(**{**options.__dict__, "draft": True}), jobs or os.cpu_count() or 1,
+                               UnitCache(root / BUILD_DIR / CACHE_DIR) if cache else None, workers=True)
         self.root = self.builder.root
-        self.lock = threading.Lock()          # one WeasyPrint job at a time: refresh, or writing a PDF
-        self.images = PageImages(self.lock)
+        self.lock = threading.Lock()          # one refresh at a time
+        self.images = PageImages()
         self.generation: Generation | None = None
         self.problems: tuple[Problem, ...] = ()
         self.error: str | None = None         # a problem that stopped the last refresh (theme, template...)
@@ -145,6 +150,7 @@ def make_app(preview: Preview, watch: bool = True) -> Starlette:
             yield
         finally:
             task.cancel()
+            preview.builder.close()
 
     async def viewer(request: Request) -> Response:
         html = importlib.resources.files("brochure.serve").joinpath("viewer.html").read_text(encoding="utf-8")
@@ -206,10 +212,10 @@ def make_app(preview: Preview, watch: bool = True) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def serve(root: Path, options: Options, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the viewer until interrupted."""
+def serve(root: Path, options: Options, host: str = "127.0.0.1", port: int = 8000, jobs: int | None = None) -> None:
+    """Run the viewer until interrupted; units are laid out in `jobs` worker processes (None: one per core)."""
     import uvicorn
-    preview = Preview(root, options)
+    preview = Preview(root, options, jobs)
     began = time.perf_counter()
     config = uvicorn.Config(make_app(preview), host=host, port=port, log_level="warning", lifespan="on")
     log.info("serving on http://%s:%d/ (first build %.1f s)", host, port, time.perf_counter() - began)
