@@ -63,6 +63,14 @@ def test_postal_codes_and_other_codes_are_not_grouped():
     assert french("réf. 12345-6789 et A12345") == "réf. 12345-6789 et A12345"
 
 
+def test_a_postal_code_in_brackets_after_its_town_is_not_grouped():
+    assert french("Bolbec (76800), Saint-Étienne-du-Rouvray (76800)") == \
+        "Bolbec (76800), Saint-Étienne-du-Rouvray (76800)"
+    assert french("code postal 76800") == "code postal 76800"
+    assert french("un budget (12500)") == f"un budget (12{NNBSP}500)"          # no town before: a quantity
+    assert french("Rouen (12500 habitants)") == f"Rouen (12{NNBSP}500 habitants)"   # not closed: a quantity
+
+
 def test_years_stay_whole():
     assert french("en 1750, depuis 1500, mars 2150 et 2021") == "en 1750, depuis 1500, mars 2150 et 2021"
     assert french("1750 agents") == f"1{NNBSP}750 agents"

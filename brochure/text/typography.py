@@ -72,6 +72,7 @@ _CODE_BEFORE = re.compile(r"(?:\b[A-Z]{2,}|\b[Nn][°º])[ \u00a0]?:?[ \u00a0]?$"
 _YEAR_BEFORE = re.compile(r"\b(?:en|depuis|dès|année|an|vers|avant|après|janvier|février|mars|avril|mai|juin|"
                           r"juillet|août|septembre|octobre|novembre|décembre)[ \u00a0]$", re.IGNORECASE)
 _TOWN_AFTER = re.compile(r"^[ \u00a0][A-ZÀ-Ý]")
+_TOWN_BEFORE = re.compile(r"(?:\b[A-ZÀ-Ý][\w'\u2019-]*[ \u00a0]\(|\bcode postal[ \u00a0]?:?[ \u00a0]?)$")   # « Bolbec (76800) », « code postal 76800 »
 
 
 def french(text: str) -> str:
@@ -109,7 +110,10 @@ def _is_code_or_year(digits: str, before: str, after: str) -> bool:
         return True
     if digits.startswith("0") or _CODE_BEFORE.search(before):
         return True
-    return len(digits) == 5 and bool(_TOWN_AFTER.match(after))   # a postal code before its town
+    if len(digits) != 5:
+        return False
+    in_brackets = before.endswith("(") and after.startswith(")")
+    return bool(_TOWN_AFTER.match(after) or (_TOWN_BEFORE.search(before) and (in_brackets or not before.endswith("("))))
 
 
 def _hide_urls(text: str) -> tuple[str, list[str]]:
