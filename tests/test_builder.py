@@ -141,3 +141,32 @@ def test_a_card_previews_while_another_card_is_broken(broken, read_pdf):
     assert any(warning.path.name == "02-beta.md" for warning in result.warnings)
     with pytest.raises(ContentError):
         preview(broken, "02")
+
+
+def test_a_builder_with_the_cache_starts_from_what_a_build_left(mini):
+    from brochure.pdf.cache import UnitCache
+    built = build(mini, jobs=1)
+    with Builder(mini, Options(), jobs=1, cache=UnitCache(mini / "build/.cache")) as builder:
+        generation = builder.refresh()
+    assert generation.laid_out == 0 and generation.from_cache >= len(generation.plan.slots)
+    assert generation.pages == built.pages
+
+
+def _die(unit, start):
+    """A worker killed while laying out (as by the kernel's out-of-memory killer)."""
+    import os
+    os._exit(3)
+
+
+def test_a_layout_process_that_dies_is_one_line_and_the_next_refresh_starts_new_ones(mini, monkeypatch):
+    from brochure.pdf import workers
+    from brochure.problems import BrochureError
+    real = workers._write_in_worker
+    monkeypatch.setattr(workers, "_write_in_worker", _die)
+    with Builder(mini, Options(), jobs=2) as builder:
+        with pytest.raises(BrochureError) as error:
+            builder.refresh()
+        assert error.value.message.startswith("a layout process stopped while laying out ")
+        assert "run the command again, with --jobs 1" in error.value.message
+        monkeypatch.setattr(workers, "_write_in_worker", real)
+        assert builder.refresh().pages
