@@ -170,3 +170,19 @@ def test_a_layout_process_that_dies_is_one_line_and_the_next_refresh_starts_new_
         assert "run the command again, with --jobs 1" in error.value.message
         monkeypatch.setattr(workers, "_write_in_worker", real)
         assert builder.refresh().pages
+
+
+def test_a_font_added_to_the_edition_lays_out_every_unit_again(warm):
+    """Fonts are found by folder, not only through the stylesheets: a new one may draw any text."""
+    builder, edition, _ = warm
+    fonts = edition / "assets/fonts"
+    fonts.mkdir(parents=True)
+    source = next((EDITIONS.parent.parent / "assets/fonts/noto-serif").glob("*.ttf"))
+    try:
+        builder.refresh()
+        shutil.copy(source, fonts / "extra.ttf")
+        after = builder.refresh()
+    finally:
+        shutil.rmtree(edition / "assets")
+        builder.refresh()
+    assert after.reused == 0 and after.laid_out >= len(after.plan.slots)

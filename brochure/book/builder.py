@@ -41,7 +41,7 @@ from ..pdf.render import Book, Renderer, assemble, book_plan
 from ..pdf.workers import UnitPdf, Writers
 from ..pdf.variants import PROFILE, make_variant
 from ..problems import ERROR, ContentError, Problem
-from ..text.fonts import bundled_font_folders
+from ..text.fonts import bundled_font_folders, font_files
 from ..themes.theme import Theme, load_theme
 from .plan import Plan
 from .speculation import Speculation
@@ -289,13 +289,15 @@ class Builder:
         config = edition.config
         theme = load_theme(self.options.theme or config.theme, config.root, edition_theme=config.theme)
         variant = make_variant(self.options.variant or config.variant, self.options.accessible, self.options.archival)
-        key = (config, _theme_key(theme), variant)
+        fonts = tuple(font_files(bundled_font_folders(config.root)))   # a font added or removed: a new renderer
+        key = (config, _theme_key(theme), variant, fonts)
         if (self.renderer is None or key != self._renderer_key
                 or not self._digests.unchanged(self._renderer_reads)):
             log.info("loading the theme '%s' and its stylesheets", theme.name)
             self.renderer = Renderer(config, theme, variant)
             self._renderer_key = key
-            self._renderer_reads = tuple((path, self._digests.of(path)) for path in self.renderer.style_reads)
+            self._renderer_reads = tuple((path, self._digests.of(path))
+                                         for path in dict.fromkeys((*self.renderer.style_reads, *fonts)))
             self._renderer_digest = hashlib.sha256(repr((_code_digest(), weasyprint.__version__, key,
                                                          self._renderer_reads)).encode()).hexdigest()[:16]
             self._written, self._card_units = {}, {}
