@@ -10,6 +10,7 @@ times (new numbers), then, interleaved, `--repeat` times on each:
 - plain WeasyPrint: every unit's body in one HTML document, the same stylesheets, one render and one write;
 - warm: `brochure build` again, nothing changed;
 - one-card edit: a sentence added to one card, then `brochure build` (the card grows: every unit after it moves);
+- one-sentence edit: a sentence of one card rewritten (its words in another order), then `brochure build`;
 - one-word edit: a word of one card changed, its length kept, then `brochure build`.
 
 Each runs in its own process; peak RSS is the largest of that process and
@@ -84,6 +85,17 @@ def plain_weasyprint(root: Path) -> None:
     print(len(document.pages))
 
 
+def rewritten(text: str) -> str:
+    """The card with the first sentence of its Contexte in another order (the same words, the same length)."""
+    head, body = text.split("## Contexte\n", 1)
+    paragraph = body.lstrip("\n")
+    sentence = re.match(r".+?[.!?](?=\s+[A-ZÀ-Ý])", paragraph).group(0)
+    words = sentence[:-1].split()
+    words = words[len(words) // 2:] + words[:len(words) // 2]
+    return head + "## Contexte\n" + body[:len(body) - len(paragraph)] + " ".join(words) + sentence[-1] \
+        + paragraph[len(sentence):]
+
+
 def one_round(edition: Path, card: Path) -> dict[str, tuple[float, float]]:
     run = {}
     run["cold --jobs 1"] = measured([*BROCHURE, "-C", str(edition), "-q", "build", "--jobs", "1", "--no-cache"])
@@ -95,6 +107,12 @@ def one_round(edition: Path, card: Path) -> dict[str, tuple[float, float]]:
     card.write_text(text.replace("## Contexte\n", "## Contexte\n" + EDIT_MARK, 1), encoding="utf-8")
     try:
         run["one-card edit"] = measured([*BROCHURE, "-C", str(edition), "-q", "build"])
+    finally:
+        card.write_text(text, encoding="utf-8")
+    subprocess.run([*BROCHURE, "-C", str(edition), "-q", "build"], check=True, capture_output=True)
+    card.write_text(rewritten(text), encoding="utf-8")
+    try:
+        run["one-sentence edit"] = measured([*BROCHURE, "-C", str(edition), "-q", "build"])
     finally:
         card.write_text(text, encoding="utf-8")
     subprocess.run([*BROCHURE, "-C", str(edition), "-q", "build"], check=True, capture_output=True)
@@ -143,7 +161,8 @@ def report(editions: dict[str, Path], runs: dict[str, list[dict]]) -> None:
               f"warm / cold {m['warm, nothing changed'][0] / cold:.2f} (wall), "
               f"{m['warm, nothing changed'][1] / cold_cpu:.2f} (CPU, against --jobs 1); "
               f"one-card edit / cold {m['one-card edit'][0] / cold:.2f} (wall), "
-              f"{m['one-card edit'][1] / cold_cpu:.2f} (CPU); one-word edit / cold {m['one-word edit'][0] / cold:.2f} "
+              f"{m['one-card edit'][1] / cold_cpu:.2f} (CPU); one-sentence edit / cold "
+              f"{m['one-sentence edit'][0] / cold:.2f} (wall), {m['one-sentence edit'][1] / cold_cpu:.2f} (CPU); one-word edit / cold {m['one-word edit'][0] / cold:.2f} "
               f"(wall), {m['one-word edit'][1] / cold_cpu:.2f} (CPU); cold --jobs 1 / all cores "
               f"{m['cold --jobs 1'][0] / cold:.2f}")
     names = list(medians)
