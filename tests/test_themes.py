@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from brochure.build import build
-from brochure.problems import BrochureError
+from brochure.problems import BrochureError, ContentError
 from brochure.themes.theme import load_theme
 from conftest import EDITIONS, Pdf
 
@@ -53,3 +53,24 @@ def test_a_template_cannot_include_a_file_outside_the_template_folders(mini):
     (mini / "templates" / "back-page.html").write_text('{% include "../secret.html" %}')
     with pytest.raises(BrochureError, match="not found"):
         build(mini)
+
+
+def test_a_child_theme_adds_its_stylesheets_after_its_parents_without_repeating_them(mini):
+    (mini / "styles/night").mkdir(parents=True)
+    (mini / "styles/night/theme.yml").write_text("extends: sober\nadd_stylesheets: [night.css]\n")
+    (mini / "styles/night/night.css").write_text("@page { background: #fdf6e3; }\n")
+    theme = load_theme("night", mini)
+    assert [sheet.name for sheet in theme.stylesheets] == [sheet.name for sheet in load_theme("default", mini).stylesheets] \
+        + ["sober.css", "night.css"]
+    (mini / "styles/night/theme.yml").write_text("extends: sober\nstylesheets: [fonts.css, page.css]\n"
+                                                 "add_stylesheets: [night.css]\n")
+    assert [sheet.name for sheet in load_theme("night", mini).stylesheets] == ["fonts.css", "page.css", "night.css"]
+
+
+def test_a_missing_added_stylesheet_is_named_at_its_line(mini):
+    (mini / "styles/night").mkdir(parents=True)
+    (mini / "styles/night/theme.yml").write_text("extends: sober\nadd_stylesheets:\n  - night.css\n")
+    with pytest.raises(ContentError) as error:
+        load_theme("night", mini)
+    assert [problem.format(mini).split(";")[0] for problem in error.value.problems] == \
+        ["styles/night/theme.yml:3: add_stylesheets: 'night.css' not found"]

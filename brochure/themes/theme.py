@@ -37,7 +37,7 @@ from ..resources import SHIPPED, shipped
 
 THEME_FILE = "theme.yml"
 THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
-SETTINGS = {"stylesheets", "extends", "start_on"}
+SETTINGS = {"stylesheets", "add_stylesheets", "extends", "start_on"}
 SIDES = ("left", "right", "any")
 UNIT_KINDS = ("cover", "editorial", "sommaire", "divider", "card", "promotions", "back-page", "blank")
 
@@ -177,7 +177,7 @@ def _incomplete(path: Path, chain: list[str], template_dirs: tuple, settings: li
     if not any(folder.is_dir() and any(folder.glob("*.html")) for folder in template_dirs):
         found.append(Problem(path, 1, "extends", f"the theme '{chain[0]}' has no templates (templates/{chain[0]}/ "
                              "holds none) and extends no theme that has: add 'extends: default'"))
-    if not any(data.get("stylesheets") for _, data in settings):
+    if not any(data.get("stylesheets") or data.get("add_stylesheets") for _, data in settings):
         found.append(Problem(path, 1, "stylesheets", f"the theme '{chain[0]}' lists no stylesheets and extends no "
                              "theme that does: add 'extends: default' or a list 'stylesheets:'"))
     return found
@@ -238,10 +238,11 @@ def _settings(path: Path, edition_root: Path) -> tuple[dict, list[Problem]]:
     if data is None:
         return {}, check.problems
     settings = {}
-    sheets = check.items(data, "stylesheets", ())
-    if sheets:
-        settings["stylesheets"] = [(sheet, source.line("stylesheets", index)) for index, sheet in enumerate(sheets)
-                                   if _stylesheet_name(check, sheet, ("stylesheets", index))]
+    for field in ("stylesheets", "add_stylesheets"):
+        sheets = check.items(data, field, ())
+        if sheets:
+            settings[field] = [(sheet, source.line(field, index)) for index, sheet in enumerate(sheets)
+                               if _stylesheet_name(check, sheet, (field, index))]
     parent = check.text(data, "extends", ())
     if parent is not None:
         if (problem := theme_name_problem(parent, edition_root)) is not None:
@@ -269,16 +270,24 @@ def _stylesheet_name(check: Checker, sheet, keys: tuple) -> bool:
 
 
 def _stylesheets(settings: list, style_dirs: tuple[Path, ...], problems: list) -> tuple[Path, ...]:
-    """The first list of stylesheets in the chain, each found through the override path."""
-    path, data = next(((path, data) for path, data in settings if data.get("stylesheets")), (None, {}))
+    """The stylesheets of the chain, each found through the override path.
+
+    The list is the nearest `stylesheets` (the theme's own, else its parent's...), followed by the
+    `add_stylesheets` of that theme and of every theme below it, the parent's before the child's.
+    """
+    base = next((index for index, (_, data) in enumerate(settings) if data.get("stylesheets")), len(settings) - 1)
+    listed = [(path, "stylesheets", name, line) for path, data in settings[base:base + 1]
+              for name, line in data.get("stylesheets", [])]
+    for path, data in reversed(settings[:base + 1]):
+        listed += [(path, "add_stylesheets", name, line) for name, line in data.get("add_stylesheets", [])]
     found = []
-    for name, line in data.get("stylesheets", []):
+    for path, field, name, line in listed:
         sheet = next((folder / name for folder in style_dirs if (folder / name).is_file()), None)
         if sheet is None:
-            problems.append(Problem(path, line, "stylesheets", f"'{name}' not found; searched: "
+            problems.append(Problem(path, line, field, f"'{name}' not found; searched: "
                                     f"{', '.join(str(folder) for folder in style_dirs)}"))
         elif not sheet.resolve().is_relative_to(sheet.parent.resolve()):
-            problems.append(Problem(path, line, "stylesheets", f"'{name}' in {sheet.parent} leads outside its folder "
+            problems.append(Problem(path, line, field, f"'{name}' in {sheet.parent} leads outside its folder "
                                     "(to another file): replace the link by the file itself"))
         else:
             found.append(sheet.resolve())
