@@ -1,18 +1,20 @@
 """The book's units + a way to write each at a first page -> the pagination plan, units written in parallel.
 
 The sequential part of a book (a unit's first page depends on the length of
-every unit before it) is guessed ahead, then checked: see `Speculation`.
+every unit before it) is laid out ahead and placed when known: see
+`Speculation`.
 """
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from ..pdf.cache import UnitCache
 from ..pdf.render import Renderer
-from ..pdf.workers import UnitPdf, Writers
+from ..pdf.workers import Done, UnitPdf, Writers
 from ..problems import BrochureError
 from .plan import Plan, fill_sommaire, paginate
 from .units import Unit
@@ -20,14 +22,28 @@ from .units import Unit
 log = logging.getLogger(__name__)
 
 
-class Speculation:
-    """The plan of a book whose units are laid out in parallel, each placed before the units ahead are known.
+@dataclass
+class Held:
+    """A unit laid out ahead in a worker, from a first page that was a guess, waiting to be placed."""
 
-    The plan is made again after every unit laid out, with the lengths known (from this build, from the
-    cache) and, for the others, a guess (the unit's length in the last build, else its text at the
-    pages-per-character of the units already laid out). Units are asked for in the order of the book;
-    one asked at a first page the plan no longer gives is taken back if not yet started. A unit's length
-    depends on the side its first page is on, not its number: a guess once corrected stays right.
+    key: str                      # the key it was laid out under
+    start: int                    # the first page it was laid out from
+    pages: int
+    moves: tuple[bool, bool]      # whether it may be moved by an even, by an odd number of pages
+    placing: int | None = None    # the first page it is being written from
+
+
+class Speculation:
+    """The plan of a book whose units are laid out in parallel, before the units ahead of them are known.
+
+    The plan is made again after every unit laid out, with the lengths known (written in this build,
+    found in memory or in the cache, or laid out and held) and, for the others, a guess (the unit's length
+    in the last build, else its text at the pages-per-character of the units already laid out). Units
+    are asked for in the order of the book: one whose first page is known (every unit before it is) is
+    laid out there and written; one further on is laid out ahead from its guessed first page and held by
+    its worker, which writes it once its first page is known, moved there without a new layout when
+    relocate.py allows (else laid out again there). A unit's length does not depend on where it starts
+    when it can be moved, so a unit laid out ahead gives its true length to the units after it.
     """
 
     def __init__(self, key: Callable[[Unit, int], str], digest: Callable[[Path], str], renderer: Renderer,
@@ -37,43 +53,72 @@ class Speculation:
         self.key, self.digest, self.renderer, self.cache = key, digest, renderer, cache
         self.known: dict[str, UnitPdf] = dict(known or {})
         self.guesses = dict(guesses or (cache.lengths(renderer.variant.name) if cache is not None else {}))
-        self.laid_out = self.from_cache = 0
+        self.laid_out = self.from_cache = self.moved = 0
         self.used: set[str] = set()           # the keys the last plan was made from (the sommaire's first pass too)
+        self.held: dict[str, Held] = {}       # unit identity (its key at page 0) -> its layout held in a worker
+        self.holding: set[str] = set()        # unit identities being laid out ahead
         self._rate: dict[str, tuple[int, int]] = {}      # unit kind -> (characters, pages) laid out so far
+        self._exact = True                    # every length asked so far in this round is known
 
     def plan(self, units: list[Unit], sommaire_with, blank: Unit, writers: Writers, progress) -> Plan:
         while True:
-            wanted: dict[str, tuple[Unit, int]] = {}
+            wanted: dict[str, tuple[Unit, int, bool]] = {}
+            places: dict[str, tuple[Unit, int]] = {}
             self.used = set()
+            length = self._length(wanted, places, writers)
             try:
-                plan = paginate(units, self.renderer.theme.start_on, self._length(wanted), blank)
-                plan = fill_sommaire(plan, sommaire_with, self._length(wanted))
+                plan = paginate(units, self.renderer.theme.start_on, length, blank)
+                if self._exact:        # the sommaire's page numbers are known only once every length is
+                    plan = fill_sommaire(plan, sommaire_with, length)
             except BrochureError:
-                if not wanted:
+                if not wanted and not places:
                     raise
             for key in writers.asked - set(wanted):
                 writers.withdraw(key)
-            if not wanted:
+            for identity, (unit, start) in places.items():
+                if self.held[identity].placing is None:
+                    self.held[identity].placing = start
+                    writers.place(self.held[identity].key, unit, start)
+            if not wanted and not places and self._exact:
                 if progress is not None and self.laid_out:
                     progress(len(units) + 1, len(units) + 1)
                 return plan
-            for key, (unit, start) in list(wanted.items())[:writers.jobs]:   # the first ones: the best placed
-                writers.ask(key, unit, start)
-            for key, unit, start, written in writers.done():
-                self._record(key, unit, start, written)
+            for key, (unit, start, final) in list(wanted.items())[:max(0, writers.jobs - writers.laying)]:
+                if final or not writers.holds:
+                    writers.write(key, unit, start)
+                else:          # laid out from a right-hand page, as every unit is (Renderer.render)
+                    right = start if start % 2 else start - 1
+                    self.holding.add(self.key(unit, 0))
+                    writers.hold(self.key(unit, right), unit, right)
+            for done in writers.done():
+                self._record(done)
                 if progress is not None:   # a unit laid out again at another page counts once more
                     total = len(units) + 1
                     progress(min(self.laid_out + self.from_cache, total - 1), total)
 
-    def _record(self, key: str, unit: Unit, start: int, written: UnitPdf) -> None:
-        self.known[key] = written
-        self.guesses[unit.name] = written.pages
-        characters, pages = self._rate.get(unit.kind, (0, 0))
-        self._rate[unit.kind] = (characters + _characters(unit), pages + written.pages)
-        self.laid_out += 1
-        log.info("%s at p. %d: laid out, %d page(s)", unit.name, start, written.pages)
+    def _record(self, done: Done) -> None:
+        unit = done.unit
+        identity = self.key(unit, 0)
+        self.guesses[unit.name] = done.pages
+        if done.laid_out:
+            characters, pages = self._rate.get(unit.kind, (0, 0))
+            self._rate[unit.kind] = (characters + _characters(unit), pages + done.pages)
+            self.laid_out += 1
+        if done.pdf is None:
+            self.holding.discard(identity)
+            self.held[identity] = Held(done.key, done.start, done.pages, done.moves)
+            log.info("%s at p. %d: laid out ahead, %d page(s)", unit.name, done.start, done.pages)
+            return
+        key = self.key(unit, done.start)
+        self.known[key] = done.pdf
+        if self.held.pop(identity, None) is not None:
+            self.moved += not done.laid_out
+            log.info("%s at p. %d: %s, %d page(s)", unit.name, done.start,
+                     "laid out again" if done.laid_out else "moved there", done.pages)
+        else:
+            log.info("%s at p. %d: laid out, %d page(s)", unit.name, done.start, done.pages)
         if self.cache is not None:
-            self.cache.put(key, written, self.digest)
+            self.cache.put(key, done.pdf, self.digest)
 
     def _guess(self, unit: Unit) -> int:
         if unit.name in self.guesses:
@@ -81,7 +126,14 @@ class Speculation:
         characters, pages = self._rate.get(unit.kind, (0, 0))
         return max(1, round(_characters(unit) * pages / characters)) if characters else 1
 
-    def _length(self, wanted: dict):
+    def _length(self, wanted: dict, places: dict, writers: Writers):
+        """Each unit's length at a first page, as known now; what to lay out (`wanted`) and place (`places`).
+
+        The lengths are asked in the order of the book: while every answer is known, the first page asked
+        is the unit's true one (a unit is laid out there and written, or placed there).
+        """
+        self._exact = True
+
         def length(unit: Unit, start: int) -> int:
             key = self.key(unit, start)
             self.used.add(key)
@@ -93,7 +145,18 @@ class Speculation:
                     log.info("%s at p. %d: from the cache", unit.name, start)
             if key in self.known:
                 return self.known[key].pages
-            wanted.setdefault(key, (unit, start))
+            identity = self.key(unit, 0)
+            held = self.held.get(identity)
+            if held is not None and held.placing in (None, start) and held.moves[(start - held.start) % 2]:
+                if self._exact:
+                    places[identity] = (unit, start)
+                return held.pages
+            if held is not None and held.placing is None:      # it cannot be moved there: lay it out again
+                writers.drop(held.key)
+                del self.held[identity]
+            if identity not in self.holding:
+                wanted.setdefault(key, (unit, start, self._exact))
+            self._exact = False
             return self._guess(unit)
         return length
 

@@ -31,6 +31,7 @@ from ..book.plan import Plan, fill_sommaire, paginate
 from ..book.units import Unit
 from ..resources import shipped
 from ..text.fonts import BundledFonts, bundled_font_folders
+from .relocate import blocker, relocate, render as movable
 from ..edition.models import Config
 from ..limits import LAYOUT_SECONDS
 from ..problems import BrochureError, ContentError, Problem
@@ -242,8 +243,22 @@ class Renderer:
         return roots
 
     def render(self, unit: Unit, start_page: int) -> weasyprint.Document:
-        """Lay out one unit as if it began on `start_page` of the book; stop if marked content is lost."""
-        document, lost = self.render_counted(unit, start_page)
+        """Lay out one unit as if it began on `start_page` of the book; stop if marked content is lost.
+
+        A unit is laid out from a right-hand page (the odd page `start_page` or the one before it) and
+        moved to `start_page` (relocate.py): its body is the same wherever it starts, so a unit laid out
+        ahead in a worker and a unit laid out in place give the same pages. A unit that cannot be moved
+        is laid out again from `start_page` itself.
+        """
+        right = start_page if start_page % 2 else start_page - 1
+        document, lost = self.render_counted(unit, right)
+        if right != start_page:
+            why = blocker(document, start_page - right)
+            if why is None:
+                document = relocate(document, start_page - right)
+            else:
+                log.debug("%s: laid out from p. %d, not moved: %s", unit.name, start_page, why)
+                document, lost = self.render_counted(unit, start_page)
         if lost:
             raise BrochureError(f"p. {start_page} ({unit_label(unit.name)}): {lost} element(s) lost: a box taller "
                                 "than a page cannot be split here (shorten it)")
@@ -302,8 +317,8 @@ class Renderer:
             html = self.cmyk.html(html)
         source = weasyprint.HTML(string=html, base_url=self.config.root.as_uri() + "/", url_fetcher=self.fetcher)
         with captured() as logged:
-            document = source.render(stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)],
-                                     font_config=self.fonts, color_profiles=self.color_profiles, **self.variant.options())
+            document = movable(source, self.fonts, self.color_profiles, **self.variant.options(),
+                               stylesheets=[*self.stylesheets, weasyprint.CSS(string=position)])
         sheets = tuple(sheet for sheet in self.style_reads if sheet.suffix == ".css")
         self.layout_problems.update(dict.fromkeys(layout_problems(logged, sheets)))
         return document

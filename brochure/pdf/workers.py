@@ -29,6 +29,7 @@ from ..themes.theme import Theme
 from ..text.fonts import bundled_font_folders
 from .findings import Placed, unit_findings
 from .preflight import Finding
+from .relocate import MovableDocument, blocker, relocate
 from .render import Renderer, set_metadata
 from .subset import font_files, postscript_name
 from .variants import Variant, cmyk_operators
@@ -63,14 +64,37 @@ def outside_links(html: str) -> str:
                             else f"{m.group(1)}{ANCHOR_SCHEME}{m.group(2)}{m.group(3)}", html)
 
 
-def write_unit(renderer: Renderer, unit: Unit, start: int) -> UnitPdf:
-    """Lay out `unit` from page `start`, write it as PDF with the book's metadata, let its layout go."""
+@dataclass
+class LaidUnit:
+    """A unit laid out from a first page and not yet written (held in the process that laid it out)."""
+
+    unit: Unit                            # links to other units already made `brochure-anchor:` URIs
+    start: int
+    document: MovableDocument
+    reads: tuple[Path, ...]
+    logged: tuple[tuple[str, int, str], ...]
+    problems: tuple[Problem, ...]
+
+
+def lay_out_unit(renderer: Renderer, unit: Unit, start: int) -> LaidUnit:
+    """Lay out `unit` from page `start`, with what its layout read and what WeasyPrint said."""
     renderer.fetcher.take_reads()
     renderer.layout_problems.clear()
     unit = replace(unit, html=outside_links(unit.html),
                    fallback=outside_links(unit.fallback) if unit.fallback else None)
     with _Recorder() as recorder:
         document = renderer.render(unit, start)
+    renderer.fetcher.raise_refused(unit.name)
+    return LaidUnit(unit, start, document, renderer.fetcher.take_reads(), recorder.logged,
+                    tuple(renderer.layout_problems))
+
+
+def write_laid(renderer: Renderer, laid: LaidUnit, start: int) -> UnitPdf:
+    """A laid-out unit written as PDF from page `start` (moved there if laid out elsewhere), its layout let go."""
+    document = laid.document if start == laid.start else relocate(laid.document, start - laid.start)
+    laid.document = None
+    unit = laid.unit
+    with _Recorder() as recorder:
         set_metadata(document, renderer.config)
         levels = tuple(level for page in document.pages for level, *_ in page.bookmarks)
         pages = len(document.pages)
@@ -82,8 +106,13 @@ def write_unit(renderer: Renderer, unit: Unit, start: int) -> UnitPdf:
     if renderer.cmyk is not None:
         data = cmyk_operators(data, renderer.cmyk)
     data = _compact(data, font_files(bundled_font_folders(renderer.config.root)))
-    return UnitPdf(data, pages, levels, renderer.fetcher.take_reads(), recorder.logged,
-                   tuple(renderer.layout_problems), findings)
+    reads = tuple(dict.fromkeys((*laid.reads, *renderer.fetcher.take_reads())))
+    return UnitPdf(data, pages, levels, reads, laid.logged + recorder.logged, laid.problems, findings)
+
+
+def write_unit(renderer: Renderer, unit: Unit, start: int) -> UnitPdf:
+    """Lay out `unit` from page `start`, write it as PDF with the book's metadata, let its layout go."""
+    return write_laid(renderer, lay_out_unit(renderer, unit, start), start)
 
 
 def _compact(data: bytes, bundled: dict[str, Path]) -> bytes:
@@ -125,83 +154,179 @@ class _Recorder(logging.Handler):
 
 
 _renderer: Renderer | None = None   # one per worker process, made by its initializer
+_held: dict[str, LaidUnit] = {}     # the units this worker laid out and was not yet told where to write
 
 
 def _start_worker(config: Config, theme: Theme, variant: Variant, layout_seconds: float | None) -> None:
     global _renderer
     logging.getLogger("weasyprint").propagate = False   # its warnings go back with the result
     _renderer = Renderer(config, theme, variant, layout_seconds)
+    _held.clear()
 
 
 def _write_in_worker(unit: Unit, start: int) -> UnitPdf:
     return write_unit(_renderer, unit, start)
 
 
-class Writers:
-    """Writes units in `jobs` worker processes (or here, one at a time, when `jobs` is 1 and not
-    `in_workers`), in the order asked.
+def _hold_in_worker(key: str, unit: Unit, start: int) -> tuple[int, bool, bool]:
+    """Lay out and keep; its length, and whether it may be moved by an even, an odd number of pages."""
+    laid = lay_out_unit(_renderer, unit, start)
+    _held[key] = laid
+    return len(laid.document.pages), blocker(laid.document, 2) is None, blocker(laid.document, 1) is None
 
-    `ask` queues a unit at a first page; `withdraw` takes back one not yet started; `done` waits for at
-    least one and gives every one finished.
+
+def _place_in_worker(key: str, start: int) -> tuple[UnitPdf, bool]:
+    """Write a held unit from page `start`; laid out again there if it cannot be moved. (PDF, laid out again)"""
+    laid = _held.pop(key)
+    why = blocker(laid.document, start - laid.start)
+    if why is None:
+        return write_laid(_renderer, laid, start), False
+    log.info("%s: laid out again at p. %d, not moved from p. %d: %s", laid.unit.name, start, laid.start, why)
+    return write_unit(_renderer, laid.unit, start), True
+
+
+def _drop_in_worker(key: str) -> None:
+    _held.pop(key, None)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a worker finished: a unit laid out and held (`pdf` None), or written (`pdf`)."""
+
+    key: str                      # the key it was asked under (its first page when laid out)
+    unit: Unit
+    start: int                    # the first page it was laid out from, or written from
+    pages: int
+    pdf: UnitPdf | None = None
+    moves: tuple[bool, bool] = (True, True)   # held: may it be moved by an even, an odd number of pages
+    laid_out: bool = True         # False: written from a held layout without laying it out again
+
+
+class Writers:
+    """Lays out and writes units in `jobs` worker processes (or here, one at a time, when `jobs` is 1 and not
+    `in_workers`).
+
+    `write` lays a unit out from a first page and writes it; `hold` lays it out and keeps it in its
+    worker, for `place` to write it later from its true first page (moved there, not laid out again,
+    when relocate.py allows) or `drop` to forget it; `withdraw` takes back a `write` not yet started;
+    `done` waits for at least one task and gives every one finished. Each worker is a pool of its own,
+    so a held unit is placed by the worker that holds it.
     """
 
     def __init__(self, renderer: Renderer, jobs: int, in_workers: bool = False):
         self.renderer = renderer
         self.jobs = jobs
         self._in_workers = jobs > 1 or in_workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._asked: dict[str, tuple[Unit, int, Future | None]] = {}
+        self._pools: list[ProcessPoolExecutor] = []
+        self._tasks: dict[Future, tuple[str, str, Unit, int]] = {}   # future -> (kind, key, unit, start)
+        self._worker_of: dict[Future, int] = {}
+        self._waiting: dict[str, tuple[Unit, int]] = {}             # in this process: asked, not yet written
+        self._holder: dict[str, int] = {}                             # held key -> the worker holding it
 
-    def ask(self, key: str, unit: Unit, start: int) -> None:
-        if key not in self._asked:
-            future = self._started().submit(_write_in_worker, unit, start) if self._in_workers else None
-            self._asked[key] = (unit, start, future)
+    def write(self, key: str, unit: Unit, start: int) -> None:
+        if not self._in_workers:
+            self._waiting.setdefault(key, (unit, start))
+        elif key not in self.asked:
+            self._submit(self._idlest(), ("write", key, unit, start), _write_in_worker, unit, start)
+
+    def hold(self, key: str, unit: Unit, start: int) -> None:
+        if key not in self.asked:
+            worker = self._idlest()
+            self._holder[key] = worker
+            self._submit(worker, ("hold", key, unit, start), _hold_in_worker, key, unit, start)
+
+    def place(self, key: str, unit: Unit, start: int) -> None:
+        self._submit(self._holder.pop(key), ("place", key, unit, start), _place_in_worker, key, start)
+
+    def drop(self, key: str) -> None:
+        self._submit(self._holder.pop(key), ("drop", key, None, 0), _drop_in_worker, key)
 
     def withdraw(self, key: str) -> None:
-        unit, start, future = self._asked[key]
-        if future is None or future.cancel():
-            del self._asked[key]
+        if self._waiting.pop(key, None) is not None:
+            return
+        for future, (kind, asked, _, _) in list(self._tasks.items()):
+            if asked == key and kind == "write" and future.cancel():   # a unit laid out ahead is kept
+                del self._tasks[future], self._worker_of[future]
+
+    @property
+    def holds(self) -> bool:
+        """Whether units may be laid out ahead and held (in worker processes only)."""
+        return self._in_workers
 
     @property
     def asked(self) -> set[str]:
-        return set(self._asked)
+        """The keys of the units being laid out (written or held), not those being placed."""
+        return set(self._waiting) | {key for kind, key, _, _ in self._tasks.values() if kind in ("write", "hold")}
 
-    def done(self) -> list[tuple[str, Unit, int, UnitPdf]]:
+    @property
+    def laying(self) -> int:
+        """How many units are being laid out (written or held) now or soon."""
+        return len(self._waiting) + sum(kind in ("write", "hold") for kind, _, _, _ in self._tasks.values())
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._waiting or self._tasks)
+
+    def done(self) -> list[Done]:
         if not self._in_workers:
-            key, (unit, start, _) = next(iter(self._asked.items()))
-            del self._asked[key]
-            return [(key, unit, start, write_unit(self.renderer, unit, start))]   # its warnings were logged here
-        wait([future for _, _, future in self._asked.values()], return_when=FIRST_COMPLETED)
-        finished = [(key, unit, start, future) for key, (unit, start, future) in self._asked.items() if future.done()]
-        for key, *_ in finished:
-            del self._asked[key]
+            key, (unit, start) = next(iter(self._waiting.items()))
+            del self._waiting[key]
+            written = write_unit(self.renderer, unit, start)         # its warnings were logged here
+            return [Done(key, unit, start, written.pages, written)]
+        wait(list(self._tasks), return_when=FIRST_COMPLETED)
+        finished = [(future, self._tasks.pop(future)) for future in list(self._tasks) if future.done()]
+        for future, _ in finished:
+            del self._worker_of[future]
         try:
-            return [(key, unit, start, _relogged(future.result())) for key, unit, start, future in finished]
+            return [made for future, task in finished if (made := _done(task, future.result())) is not None]
         except BrokenProcessPool:
             self.close()
-            names = ", ".join(sorted(unit.name for _, unit, _, _ in finished))
-            raise BrochureError(f"a layout process stopped while laying out {names} (out of memory, or killed): "
-                                "run the command again, with --jobs 1 to lay out in one process") from None
+            names = ", ".join(sorted({unit.name for _, (_, _, unit, _) in finished if unit is not None}))
+            raise BrochureError(f"a layout process stopped while laying out {names or 'a unit'} (out of memory, "
+                                "or killed): run the command again, with --jobs 1 to lay out in one process") from None
 
-    def _started(self) -> ProcessPoolExecutor:
-        if self._pool is None:
+    def _idlest(self) -> int:
+        """The worker with the fewest tasks waiting (started on first use)."""
+        if not self._pools:
             renderer = self.renderer
-            self._pool = ProcessPoolExecutor(self.jobs, get_context("fork"), _start_worker,
-                                             (renderer.config, renderer.theme, renderer.variant,
-                                              renderer.layout_seconds))
-        return self._pool
+            self._pools = [ProcessPoolExecutor(1, get_context("fork"), _start_worker,
+                                               (renderer.config, renderer.theme, renderer.variant,
+                                                renderer.layout_seconds)) for _ in range(self.jobs)]
+        load = [0] * len(self._pools)
+        for future in self._tasks:
+            load[self._worker_of[future]] += 1
+        return min(range(len(load)), key=load.__getitem__)
+
+    def _submit(self, worker: int, task: tuple, function, *args) -> None:
+        future = self._pools[worker].submit(function, *args)
+        self._worker_of[future] = worker
+        self._tasks[future] = task
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-        self._asked.clear()
+        for pool in self._pools:
+            pool.shutdown(cancel_futures=True)
+        self._pools = []
+        self._tasks.clear()
+        self._worker_of.clear()
+        self._waiting.clear()
+        self._holder.clear()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _done(task: tuple, result) -> Done | None:
+    kind, key, unit, start = task
+    if kind == "drop":
+        return None
+    if kind == "hold":
+        pages, even, odd = result
+        return Done(key, unit, start, pages, None, (even, odd))
+    written, laid_out = (result, True) if kind == "write" else result
+    return Done(key, unit, start, written.pages, _relogged(written), laid_out=laid_out)
 
 
 def _relogged(written: UnitPdf) -> UnitPdf:
