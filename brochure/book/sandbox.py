@@ -99,10 +99,25 @@ def _bounded(function):
     return bounded
 
 
+class CheckedLoader(ThemeLoader):
+    """The theme's templates, each compiled once and kept while its name still leads to the same file with the
+    same text: an edited template, an override added or removed, is compiled again (Jinja2's `uptodate`)."""
+
+    def get_source(self, environment, template):
+        source, filename, _ = super().get_source(environment, template)
+
+        def uptodate() -> bool:
+            try:
+                return ThemeLoader.get_source(self, environment, template)[:2] == (source, filename)
+            except Exception:  # gone, unreadable, too large...: loading it again says why, at its line
+                return False
+        return source, filename, uptodate
+
+
 def sandbox(theme: Theme, names: tuple[str, ...], filters: dict, functions: dict) -> SandboxEnvironment:
     """An environment loading the theme's templates; `names` are the variables templates receive."""
-    env = SandboxEnvironment(loader=ThemeLoader(theme), autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+    env = SandboxEnvironment(loader=CheckedLoader(theme), autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True, auto_reload=True)
     env.filters.update(filters)
     env.filters = {name: _bounded(function) for name, function in env.filters.items()}
     env.filters["format"] = _format_filter(env.filters["format"])
