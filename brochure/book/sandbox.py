@@ -248,14 +248,36 @@ def _compile(path: Path, folder: Path, env: jinja2.Environment) -> list[Problem]
         return [Problem(path, 1, "template", "leads outside the edition's templates folder: replace the link by a file")]
     try:
         source = read_template(path)
-        env.compile(source, path.relative_to(folder).as_posix(), str(path))
-        return block_problems(path, env.parse(source), env)
+        tree = env.parse(source, path.relative_to(folder).as_posix(), str(path))
+        blocks = block_problems(path, tree, env)
+        served = _served_name(path, env)
+        if served is not None:   # compiled once, for check and for the units that render it
+            env.get_template(served)
+        else:
+            env.compile(tree, path.relative_to(folder).as_posix(), str(path))
+        return blocks
     except TemplateFileError as error:
         return [Problem(error.path, error.line, "template", error.reason)]
     except jinja2.TemplateSyntaxError as error:
         return [Problem(path, error.lineno or 1, "template", _syntax_message(error, env))]
+    except jinja2.TemplateNotFound:   # removed between the two looks
+        return [Problem(path, 1, "template", "disappeared while it was being checked: check again")]
     except RecursionError:
         return [Problem(path, 1, "template", "is nested too deeply to be read (brackets or tags inside one another)")]
+
+
+def _served_name(path: Path, env: jinja2.Environment) -> str | None:
+    """The name under which the environment's loader serves this very file, if it does."""
+    if not isinstance(env.loader, ThemeLoader):
+        return None
+    for folder in env.loader.theme.template_dirs:
+        if path.is_relative_to(folder):
+            name = path.relative_to(folder).as_posix()
+            try:
+                return name if env.loader.get_source(env, name)[1] == str(path) else None
+            except jinja2.TemplateError:
+                return None
+    return None
 
 
 def block_problems(path: Path, tree: nodes.Template, env: jinja2.Environment) -> list[Problem]:
