@@ -199,14 +199,19 @@ def compiles(monkeypatch) -> list[str]:
     return names
 
 
-def test_check_and_the_units_compile_each_template_once(mini, monkeypatch):
+@pytest.mark.parametrize("override", ["", "templates/default/card.html", "templates/card.html"])
+def test_check_and_the_units_compile_each_template_once(mini, monkeypatch, override):
+    """Also the edition's own templates, which check compiles all: as the units' templates when they are."""
+    if override:
+        (mini / override).parent.mkdir(parents=True, exist_ok=True)
+        (mini / override).write_text('{% extends "theme:default/card.html" %}')
     compiled = compiles(monkeypatch)
     edition, _ = check(mini)
-    theme = load_theme("default", mini)
+    theme = load_theme("default", mini, edition_theme="default")   # as the build loads it
     assert len(compiled) == len(set(compiled)) and "card.html" in compiled
     compiled.clear()
     book_units(edition, theme)
-    card_unit(edition, edition.cards[0], load_theme("default", mini))
+    card_unit(edition, edition.cards[0], load_theme("default", mini, edition_theme="default"))
     assert compiled == []
 
 

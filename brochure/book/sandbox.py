@@ -267,16 +267,18 @@ def _compile(path: Path, folder: Path, env: jinja2.Environment) -> list[Problem]
 
 
 def _served_name(path: Path, env: jinja2.Environment) -> str | None:
-    """The name under which the environment's loader serves this very file, if it does."""
+    """The name under which the environment's loader serves this very file, if it does (the shortest: the
+    units' own, `card.html` rather than `default/card.html` through the old flat folder)."""
     if not isinstance(env.loader, ThemeLoader):
         return None
-    for folder in env.loader.theme.template_dirs:
-        if path.is_relative_to(folder):
-            name = path.relative_to(folder).as_posix()
-            try:
-                return name if env.loader.get_source(env, name)[1] == str(path) else None
-            except jinja2.TemplateError:
-                return None
+    names = sorted((path.relative_to(folder).as_posix() for folder in env.loader.theme.template_dirs
+                    if path.is_relative_to(folder)), key=len)
+    for name in names:
+        try:
+            if env.loader.get_source(env, name)[1] == str(path):
+                return name
+        except jinja2.TemplateError:
+            continue
     return None
 
 
