@@ -111,12 +111,23 @@ def printable(folders: tuple[Path, ...], digest_of: Callable[[Path], str] | None
     if known is not None:
         return known
     read = [(path, looked_at, path.read_bytes()) for path, looked_at in files]
-    made = Characters([(read_font(path, data), looked_at) for path, looked_at, data in read])
+    digests = [hashlib.sha256(data).hexdigest() for _, _, data in read]
+    made = Characters([(read_font(path, data), looked_at) for path, looked_at, data in _distinct(read, digests)])
     with _FONT_SETS_LOCK:   # under the digests of the bytes read: those of `key` may be older
-        _FONT_SETS[tuple((path, looked_at, hashlib.sha256(data).hexdigest()) for path, looked_at, data in read)] = made
+        _FONT_SETS[tuple((path, looked_at, digest) for (path, looked_at, _), digest in zip(read, digests))] = made
         while len(_FONT_SETS) > MAX_FONT_SETS:
             del _FONT_SETS[next(iter(_FONT_SETS))]
     return made
+
+
+def _distinct(read: list[tuple[Path, bool, bytes]], digests: list[str]) -> list[tuple[Path, bool, bytes]]:
+    """Each font once (an edition's copy of a shipped font is the same font): its glyphs are looked at only if
+    no copy is brochure's own, whose glyphs the tests check."""
+    distinct: dict[str, tuple[Path, bool, bytes]] = {}
+    for (path, looked_at, data), digest in zip(read, digests):
+        first = distinct.get(digest)
+        distinct[digest] = (path, looked_at, data) if first is None else (first[0], first[1] and looked_at, data)
+    return list(distinct.values())
 
 
 def _digest(path: Path) -> str:
