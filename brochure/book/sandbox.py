@@ -5,6 +5,11 @@ starting with `_`, no mutation of lists and dicts, no calling what is unsafe)
 and receive only the view records of `views.py`. Whatever goes wrong in a
 template, at compile time or while rendering, becomes one line
 `templates/x.html:LINE: template: message`, without a Python repr.
+
+A template is compiled once and kept while its name leads to the same file
+with the same text (`CheckedLoader`): `check`, the units and every refresh
+of a Builder share the compiled code; an edited, added or removed template
+is seen at its next use.
 """
 from __future__ import annotations
 

@@ -8,6 +8,8 @@ given to the PDF stage apart), so a card renders alone exactly as in the book.
 Templates run in a sandbox (`sandbox.py`) and see the edition through its
 views (`views.py`): plain values and URIs, never a path or a method that
 touches the disk. A template that fails is a Problem at its file and line.
+One sandbox per theme serves the whole process (`environment`), so each
+template is compiled once, whoever renders it.
 """
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """The edition folder -> Edition: every card, the editorial and the back page, read and checked.
 
 Everything is read and checked before anything is laid out; every problem
-of every file is collected, so that one run lists them all.
+of every file is collected, so that one run lists them all. A caller that
+reads the edition again and again (the Builder) passes its `EditionMemo`:
+only the files that changed, or whose images, fonts or brochure.yml changed,
+are parsed and checked again.
 """
 from __future__ import annotations
 
