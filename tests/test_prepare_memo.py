@@ -256,3 +256,17 @@ def test_a_template_removed_while_kept_compiled_is_not_found_by_its_name(mini):
         env.get_template("extra.html")
     assert "template 'extra.html' not found" in str(error.value.message)
     assert not isinstance(error.value, BrochureError)
+
+
+def test_an_editions_copy_of_a_shipped_font_is_read_once_and_trusted_like_it(mini, monkeypatch):
+    from brochure.resources import shipped
+    inter = shipped("assets") / "fonts/inter/Inter-Regular.otf"
+    (mini / "assets/fonts/inter").mkdir(parents=True)
+    (mini / "assets/fonts/inter/Inter-Regular.otf").write_bytes(inter.read_bytes())
+    opened, drawn = [], []
+    real_read, real_empty = fonts.read_font, fonts._empty
+    monkeypatch.setattr(fonts, "read_font", lambda path, data=None: opened.append(path.name) or real_read(path, data))
+    monkeypatch.setattr(fonts, "_empty", lambda *args: drawn.append(args) or real_empty(*args))
+    characters = printable(fonts.bundled_font_folders(mini))
+    assert ord("é") in characters and ord("中") not in characters
+    assert opened.count("Inter-Regular.otf") == 1 and drawn == []
