@@ -34,6 +34,7 @@ import weasyprint
 from .. import __version__
 from ..resources import shipped
 from ..edition.content import load_edition
+from ..edition.memo import EditionMemo
 from ..edition.models import Card, Edition
 from ..pdf.assemble import assemble_pdf
 from ..pdf.cache import UnitCache
@@ -185,6 +186,7 @@ class Builder:
         self._writers: Writers | None = None
         self._card_units: dict[tuple, Unit] = {}
         self._templates_key: tuple = ()
+        self._edition_memo = EditionMemo()     # a refresh parses and checks again only the files that changed
 
     def __enter__(self):
         return self
@@ -254,7 +256,7 @@ class Builder:
     def _prepare(self) -> tuple[Edition, list[Problem], Renderer, list[Unit]]:
         """The edition read again, the renderer for it, the HTML of every unit; ContentError on errors."""
         log.info("checking the edition")
-        edition, problems = load_edition(self.root, partial=self.options.draft)
+        edition, problems = load_edition(self.root, partial=self.options.draft, memo=self._edition_memo)
         if edition is None or (not self.options.draft and any(p.severity == ERROR for p in problems)):
             raise ContentError([p for p in problems if p.severity == ERROR], self.root)
         renderer = self._renderer_for(edition)

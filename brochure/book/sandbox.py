@@ -5,6 +5,11 @@ starting with `_`, no mutation of lists and dicts, no calling what is unsafe)
 and receive only the view records of `views.py`. Whatever goes wrong in a
 template, at compile time or while rendering, becomes one line
 `templates/x.html:LINE: template: message`, without a Python repr.
+
+A template is compiled once and kept while its name leads to the same file
+with the same text (`CheckedLoader`): `check`, the units and every refresh
+of a Builder share the compiled code; an edited, added or removed template
+is seen at its next use.
 """
 from __future__ import annotations
 
@@ -99,10 +104,25 @@ def _bounded(function):
     return bounded
 
 
+class CheckedLoader(ThemeLoader):
+    """The theme's templates, each compiled once and kept while its name still leads to the same file with the
+    same text: an edited template, an override added or removed, is compiled again (Jinja2's `uptodate`)."""
+
+    def get_source(self, environment, template):
+        source, filename, _ = super().get_source(environment, template)
+
+        def uptodate() -> bool:
+            try:
+                return ThemeLoader.get_source(self, environment, template)[:2] == (source, filename)
+            except Exception:  # gone, unreadable, too large...: loading it again says why, at its line
+                return False
+        return source, filename, uptodate
+
+
 def sandbox(theme: Theme, names: tuple[str, ...], filters: dict, functions: dict) -> SandboxEnvironment:
     """An environment loading the theme's templates; `names` are the variables templates receive."""
-    env = SandboxEnvironment(loader=ThemeLoader(theme), autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+    env = SandboxEnvironment(loader=CheckedLoader(theme), autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True, auto_reload=True)
     env.filters.update(filters)
     env.filters = {name: _bounded(function) for name, function in env.filters.items()}
     env.filters["format"] = _format_filter(env.filters["format"])
@@ -233,14 +253,38 @@ def _compile(path: Path, folder: Path, env: jinja2.Environment) -> list[Problem]
         return [Problem(path, 1, "template", "leads outside the edition's templates folder: replace the link by a file")]
     try:
         source = read_template(path)
-        env.compile(source, path.relative_to(folder).as_posix(), str(path))
-        return block_problems(path, env.parse(source), env)
+        tree = env.parse(source, path.relative_to(folder).as_posix(), str(path))
+        blocks = block_problems(path, tree, env)
+        served = _served_name(path, env)
+        if served is not None:   # compiled once, for check and for the units that render it
+            env.get_template(served)
+        else:
+            env.compile(tree, path.relative_to(folder).as_posix(), str(path))
+        return blocks
     except TemplateFileError as error:
         return [Problem(error.path, error.line, "template", error.reason)]
     except jinja2.TemplateSyntaxError as error:
         return [Problem(path, error.lineno or 1, "template", _syntax_message(error, env))]
+    except jinja2.TemplateNotFound:   # removed between the two looks
+        return [Problem(path, 1, "template", "disappeared while it was being checked: check again")]
     except RecursionError:
         return [Problem(path, 1, "template", "is nested too deeply to be read (brackets or tags inside one another)")]
+
+
+def _served_name(path: Path, env: jinja2.Environment) -> str | None:
+    """The name under which the environment's loader serves this very file, if it does (the shortest: the
+    units' own, `card.html` rather than `default/card.html` through the old flat folder)."""
+    if not isinstance(env.loader, ThemeLoader):
+        return None
+    names = sorted((path.relative_to(folder).as_posix() for folder in env.loader.theme.template_dirs
+                    if path.is_relative_to(folder)), key=len)
+    for name in names:
+        try:
+            if env.loader.get_source(env, name)[1] == str(path):
+                return name
+        except jinja2.TemplateError:
+            continue
+    return None
 
 
 def block_problems(path: Path, tree: nodes.Template, env: jinja2.Environment) -> list[Problem]:

@@ -8,9 +8,12 @@ given to the PDF stage apart), so a card renders alone exactly as in the book.
 Templates run in a sandbox (`sandbox.py`) and see the edition through its
 views (`views.py`): plain values and URIs, never a path or a method that
 touches the disk. A template that fails is a Problem at its file and line.
+One sandbox per theme serves the whole process (`environment`), so each
+template is compiled once, whoever renders it.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
@@ -53,8 +56,26 @@ CONTEXT_NAMES = ("edition", "config", "unit_name", "unit_kind", "section", "card
                  "side_column_fits", "file", "problems", "number", "card_title")   # every variable a template may receive
 
 
+# Environments already made in this process, by what they are made of (the theme, its folders, the edition's
+# folder for `md`): each template is compiled once, by `check` and by every unit and refresh after it, and
+# again when its file changes (`sandbox.CheckedLoader`). A few at most: a server switching themes, tests.
+MAX_ENVIRONMENTS = 8
+_ENVIRONMENTS: dict[tuple, jinja2.Environment] = {}
+_ENVIRONMENTS_LOCK = threading.Lock()
+
+
 def environment(theme: Theme) -> jinja2.Environment:
-    """The sandbox the theme's templates run in, with brochure's filters and functions."""
+    """The sandbox the theme's templates run in, with brochure's filters and functions; one per theme in a process."""
+    key = (theme.name, theme.chain, theme.template_dirs, theme.roots)
+    with _ENVIRONMENTS_LOCK:
+        env = _ENVIRONMENTS.pop(key, None) or _environment(theme)
+        _ENVIRONMENTS[key] = env   # the most recently used last
+        while len(_ENVIRONMENTS) > MAX_ENVIRONMENTS:
+            del _ENVIRONMENTS[next(iter(_ENVIRONMENTS))]
+    return env
+
+
+def _environment(theme: Theme) -> jinja2.Environment:
     filters = dict(footnotes=footnotes, md=_markdown(theme.roots[0]), mdi=inline_html, typo=plain, initials=initials,
                    member_parts=member_parts, number=lambda n: f"{n:02d}", corps=lambda c: CORPS_LABELS.get(c or "", ""))
     return sandbox(theme, CONTEXT_NAMES, filters, dict(tutor_heading=tutor_heading, figure_groups=figure_groups))

@@ -1,28 +1,31 @@
 """The edition folder -> Edition: every card, the editorial and the back page, read and checked.
 
 Everything is read and checked before anything is laid out; every problem
-of every file is collected, so that one run lists them all.
+of every file is collected, so that one run lists them all. A caller that
+reads the edition again and again (the Builder) passes its `EditionMemo`:
+only the files that changed, or whose images, fonts or brochure.yml changed,
+are parsed and checked again.
 """
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import replace
-from html import unescape
 from pathlib import Path
 
 from .advice import card_advice
 from .config import load_config
 from .listing import card_files
 from ..limits import MAX_AUTHORS, MAX_FURTHER_READING, MAX_KEY_FIGURES, MAX_QUESTIONS, MAX_TESTIMONIALS, MAX_TUTORS
-from ..text.fonts import bundled_font_folders, printable
+from ..text.fonts import Characters, bundled_font_folders, printable
 from ..text.markup import FOOTNOTE_REF, ParsedMarkdown, footnote_problems, footnotes, parse_markdown
+from .characters import check_characters
+from .memo import EditionMemo, Reader
 from .models import Author, Broken, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
-from ..problems import ERROR, WARNING, Problem
+from ..problems import WARNING, Problem
 from .schema import Checker
 from .images import MAX_PIXELS, image_problem  # noqa: F401 (MAX_PIXELS: the renderer sets Pillow's limit from it)
-from .sources import dotted, read_markdown
+from .sources import read_markdown
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +40,35 @@ MISSING = "missing"
 NO_PHOTO = "none"
 
 
-def load_edition(root: Path, partial: bool = False) -> tuple[Edition | None, list[Problem]]:
+def load_edition(root: Path, partial: bool = False, memo: EditionMemo | None = None
+                 ) -> tuple[Edition | None, list[Problem]]:
     """Read and check the whole edition; the Edition is None when there is any error.
 
     `partial`: a card, editorial or back page with errors is set aside as `Edition.broken` (with its
     problems) and the rest is kept, so that one broken card blocks no one; only an error in
     brochure.yml still gives no Edition.
+    `memo`: the caller's memory of its last reading (`EditionMemo`); a file whose bytes, and everything its
+    check read, are unchanged gives back the same record and problems without being parsed again.
     """
     config, problems = load_config(root)
     if config is None:
         return None, problems
+    fonts = memo.fonts(config) if memo is not None else printable(bundled_font_folders(config.root))
     paths, listing_problems = card_files(config.cards_dir, config.root)
     problems += listing_problems
     cards = []
     for path in paths:
-        card, card_problems = load_card(path, config)
+        card, card_problems = _remembered(memo, "card", path, config, fonts,
+                                          lambda raw, path=path: _read_card(path, config, fonts, raw))
         problems += card_problems
         if card is not None:
             cards.append(card)
     problems += _numbering_problems(cards, config)
-    editorial, editorial_problems = _load_page(config.editorial, config, signed=True)
-    back_page, back_problems = _load_page(config.back_page, config, signed=False)
+    editorial, editorial_problems = _load_page(config.editorial, config, True, fonts, memo)
+    back_page, back_problems = _load_page(config.back_page, config, False, fonts, memo)
     problems += editorial_problems + back_problems
+    if memo is not None:
+        memo.finish()
     order = {section.id: index for index, section in enumerate(config.sections)}
     cards.sort(key=lambda card: (order.get(card.section.id, len(order)), card.number))
     broken_paths = {problem.path for problem in problems if problem.severity != WARNING}
@@ -82,15 +92,31 @@ def _broken(path: Path, card: Card | None, problems: list[Problem]) -> Broken:
     return Broken(path, own, card.section if card.section.id else None, card.number, card.title)
 
 
-def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
+def _remembered(memo: EditionMemo | None, kind: str, path: Path, config: Config, fonts: Characters,
+                reader: Reader) -> tuple:
+    """A file's record and problems, from the memo if it has them still, else from `reader`."""
+    if memo is not None:
+        return memo.read(kind, path, config, fonts, reader)
+    record, problems, _ = reader(None)
+    return record, problems
+
+
+def load_card(path: Path, config: Config, fonts: Characters | None = None) -> tuple[Card | None, list[Problem]]:
     """Read and check one card file; the card comes back even with errors, for checks across cards."""
-    source, problems = read_markdown(path, inside=config.root)
+    card, problems, _ = _read_card(path, config, fonts or printable(bundled_font_folders(config.root)))
+    return card, problems
+
+
+def _read_card(path: Path, config: Config, fonts: Characters, raw: bytes | None = None
+               ) -> tuple[Card | None, list[Problem], tuple[Path, ...]]:
+    """A card file (or its bytes, `raw`) -> the card, its problems and the other files its check looked at."""
+    source, problems = read_markdown(path, inside=config.root, raw=raw)
     if source is None:
-        return None, problems
+        return None, problems, ()
     check = Checker(source)
     data = check.record(source.data, (), CARD_REQUIRED, CARD_OPTIONAL)
     if data is None:
-        return None, check.problems
+        return None, check.problems, ()
     card = Card(
         path=path,
         number=_number(check, data),
@@ -109,7 +135,7 @@ def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
         body=source.body,
         body_line=source.body_line,
     )
-    _check_characters(check, config)
+    check_characters(check, fonts)
     captions = tuple(f"{figure.prefix or ''} {figure.caption}" for figure in card.key_figures)
     card = replace(card, parsed_body=_check_body(check, source.body, source.body_line, config, captions))
     check.problems += card_advice(card, source, config)
@@ -118,7 +144,20 @@ def load_card(path: Path, config: Config) -> tuple[Card | None, list[Problem]]:
         for name in sorted(missing):
             check.error(("key_figures", index, "caption"), f"footnote [^{name}] has no note: add a line "
                         f"'[^{name}]: the note' at the end of the body")
-    return card, check.problems
+    return card, check.problems, _photos(source) + _pictures(path, card.parsed_body)
+
+
+def _photos(source) -> tuple[Path, ...]:
+    """Every portrait a card names, as a file its check may look at (a few too many is harmless)."""
+    authors = source.data.get("authors") if isinstance(source.data, dict) else None
+    items = authors if isinstance(authors, list) else []
+    return tuple(source.path.parent / item["photo"] for item in items
+                 if isinstance(item, dict) and isinstance(item.get("photo"), str))
+
+
+def _pictures(path: Path, parsed: ParsedMarkdown) -> tuple[Path, ...]:
+    """Every image a body shows, as a file its check may look at ("missing" and URLs too: harmless)."""
+    return tuple(path.parent / image.source for image in parsed.images)
 
 
 def _number(check: Checker, data: dict) -> int:
@@ -244,72 +283,6 @@ def _markdown_line(check: Checker, item, keys: tuple) -> str | None:
     return item.strip()
 
 
-def _check_characters(check: Checker, config: Config) -> None:
-    """Every character of every value and of the body must print: no control character, none outside the fonts.
-
-    Values are read as YAML parsed them (so `"\\U0001F680"` is caught), at the line that holds the
-    character (or, for an escape, the key's line); the body's `&#...;` entities likewise. Only the body's
-    images are shown: one in a line of the front-matter prints its caption (a warning), in a testimonial an error.
-    """
-    fonts = printable(bundled_font_folders(config.root))
-    source = check.source
-    lines = source.text.split("\n")
-    key_lines = sorted(set(source.lines.values()))
-    for keys, value in _strings(source.data):
-        first = source.line(*keys)
-        if "![" in value and MARKDOWN_VALUES & set(keys) and parse_markdown(value).images:
-            inline = not {"text", "answer"} & set(keys)   # one line (printed by `mdi`): the caption stays
-            check.problems.append(Problem(source.path, first, dotted(keys), "images are shown only from the card's "
-                                          + ("body: here only its caption is printed (move the image to the body)"
-                                             if inline else "body: move this one there (as a paragraph of its own)"),
-                                          WARNING if inline else ERROR))
-        last = next((line for line in key_lines if line > first), source.body_line - 1)
-        for char in dict.fromkeys(value):
-            if (message := character_problem(char, fonts)) is not None:
-                where = next((n for n in range(first, max(first, last - 1) + 1) if char in lines[n - 1]), first)
-                check.problems.append(Problem(source.path, where, dotted(keys), message))
-    for offset, line in enumerate(source.body.split("\n")):
-        written = {**dict.fromkeys(line), **{unescape(m.group(0)): None for m in ENTITY.finditer(line)}}
-        for char in written:
-            if len(char) == 1 and (message := character_problem(char, fonts)) is not None:
-                check.problems.append(Problem(source.path, source.body_line + offset, "text", message))
-
-
-MARKDOWN_VALUES = {"caption", "prefix", "text", "question", "answer", "further_reading"}
-ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-SILENT = ("\t", "\n", "\u2028", "\u2029")   # white space; line and paragraph separators print as a space
-
-
-def character_problem(char: str, fonts: frozenset[int]) -> str | None:
-    """Why a character would not print (as an empty box, or at all); None when it prints."""
-    category = unicodedata.category(char)
-    if char in SILENT or char == " ":
-        return None
-    if category == "Cc":
-        return (f"character U+{ord(char):04X} is a control character, which cannot be printed: delete it "
-                "(it often comes from a line break pasted from a word processor)")
-    if category == "Cs":
-        return f"U+{ord(char):04X} is not a character (half of a surrogate pair): delete it"
-    if category == "Cf" or not fonts or ord(char) in fonts:
-        return None  # format characters (zero-width space, soft hyphen...) are invisible: no glyph needed
-    return (f"character « {char} » (U+{ord(char):04X}) is in none of the bundled fonts: it would print "
-            "as an empty box; use another character")
-
-
-def _strings(data) -> list[tuple[tuple, str]]:
-    """Every text value of parsed YAML data, with the keys leading to it (without recursion)."""
-    found, stack = [], [((), data)]
-    while stack:
-        keys, value = stack.pop()
-        if isinstance(value, str):
-            found.append((keys, value))
-        elif isinstance(value, dict):
-            stack += [(keys + (key,), item) for key, item in value.items() if isinstance(key, str)]
-        elif isinstance(value, list):
-            stack += [(keys + (index,), item) for index, item in enumerate(value)]
-    return found[::-1]
-
-
 def _check_body(check: Checker, body: str, first_line: int, config: Config, elsewhere: tuple = ()) -> ParsedMarkdown:
     """The body parsed as the build will: footnotes match their notes, limits kept, images inside the edition
     and printable, or declared missing. Returns the parse, for the card to carry to the templates."""
@@ -382,22 +355,31 @@ def _numbering_problems(cards: list[Card], config: Config) -> list[Problem]:
     return problems
 
 
-def _load_page(path: Path | None, config: Config, signed: bool) -> tuple[Page | None, list[Problem]]:
+def _load_page(path: Path | None, config: Config, signed: bool, fonts: Characters,
+               memo: EditionMemo | None) -> tuple[Page | None, list[Problem]]:
     if path is None:
         return None, []
-    source, problems = read_markdown(path, front_matter_required=False, inside=config.root)
+    return _remembered(memo, "signed page" if signed else "page", path, config, fonts,
+                       lambda raw: _read_page(path, config, signed, fonts, raw))
+
+
+def _read_page(path: Path, config: Config, signed: bool, fonts: Characters, raw: bytes | None
+               ) -> tuple[Page | None, list[Problem], tuple[Path, ...]]:
+    """The editorial or the back page (or its bytes, `raw`) -> the page, its problems, the images its body shows."""
+    source, problems = read_markdown(path, front_matter_required=False, inside=config.root, raw=raw)
     if source is None:
-        return None, problems
+        return None, problems, ()
     check = Checker(source)
     data = check.record(source.data, (), set(), {"title", "signature"} if signed else {"title"})
     if data is None:
-        return None, check.problems
+        return None, check.problems, ()
     signature = None
     if signed and data.get("signature") is not None:
         fields = check.record(data["signature"], ("signature",), {"name"}, {"roles"})
         if fields is not None:
             roles = tuple(str(role) for role in check.items(fields, "roles", ("signature",)))
             signature = Signature(check.text(fields, "name", ("signature",), True) or "", roles)
-    _check_body(check, source.body, source.body_line, config)
-    _check_characters(check, config)
-    return Page(path, check.text(data, "title", ()), source.body, signature), check.problems
+    parsed = _check_body(check, source.body, source.body_line, config)
+    check_characters(check, fonts)
+    return (Page(path, check.text(data, "title", ()), source.body, signature), check.problems,
+            _pictures(path, parsed))

@@ -56,10 +56,12 @@ def read_yaml(path: Path, inside: Path | None = None) -> tuple[Source | None, li
     return Source(path, data if data is not None else {}, lines, text=text, written=written), []
 
 
-def read_markdown(path: Path, front_matter_required: bool = True,
-                  inside: Path | None = None) -> tuple[Source | None, list[Problem]]:
-    """Read a Markdown file with an optional YAML front-matter between `---` lines."""
-    text, problems = _read_text(path, inside)
+def read_markdown(path: Path, front_matter_required: bool = True, inside: Path | None = None,
+                  raw: bytes | None = None) -> tuple[Source | None, list[Problem]]:
+    """Read a Markdown file with an optional YAML front-matter between `---` lines.
+
+    `raw`: the file's bytes, already read (by `read_file`, with the same `inside`): they are parsed as they are."""
+    text, problems = _read_text(path, inside, raw)
     if text is None:
         return None, problems
     all_lines = text.split("\n")
@@ -78,10 +80,11 @@ def read_markdown(path: Path, front_matter_required: bool = True,
     return Source(path, data if data is not None else {}, lines, body, end + 2, text, written), []
 
 
-def _read_text(path: Path, inside: Path | None) -> tuple[str | None, list[Problem]]:
-    raw, problem = read_file(path, inside)
+def _read_text(path: Path, inside: Path | None, raw: bytes | None = None) -> tuple[str | None, list[Problem]]:
     if raw is None:
-        return None, [Problem(path, 1, "file", problem)]
+        raw, problem = read_file(path, inside)
+        if raw is None:
+            return None, [Problem(path, 1, "file", problem)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

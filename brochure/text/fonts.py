@@ -15,14 +15,17 @@ draws something: a font whose glyph for « ⊗ » is empty would print a blank.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import logging
 import os
+import threading
 import unicodedata
 from pathlib import Path
+from typing import Callable
 
 import cffi
-from fontTools.pens.boundsPen import ControlBoundsPen
+from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 from weasyprint.text import ffi as weasyprint_ffi
 from weasyprint.text.fonts import FontConfiguration
@@ -82,10 +85,11 @@ class BundledFonts(FontConfiguration):
         self._config = config
 
 
-def read_font(path: Path) -> TTFont:
-    """A font file -> its tables (read lazily from memory); BrochureError naming the file if it is not a font."""
+def read_font(path: Path, data: bytes | None = None) -> TTFont:
+    """A font file (or its bytes, already read) -> its tables (read lazily from memory); BrochureError naming the
+    file if it is not a font."""
     try:
-        font = TTFont(io.BytesIO(path.read_bytes()), lazy=True)
+        font = TTFont(io.BytesIO(path.read_bytes() if data is None else data), lazy=True)
         font.getBestCmap()
         return font
     except Exception as error:  # fontTools raises anything from struct.error to AssertionError on a broken file
@@ -93,20 +97,48 @@ def read_font(path: Path) -> TTFont:
                             "copy of the font, or remove it") from None
 
 
-def fingerprint(folders) -> tuple:
-    """The font files of `folders` with their size and time: what a long-lived process compares to see a change."""
-    return tuple((path, path.stat().st_size, path.stat().st_mtime_ns) for path in font_files(folders))
+def printable(folders: tuple[Path, ...], digest_of: Callable[[Path], str] | None = None) -> Characters:
+    """Every code point some bundled font can draw (see `Characters`), worked out once per process for the same
+    font files: kept under the SHA-256 of their bytes (and their path), so a changed font is read again.
 
-
-def printable(folders: tuple[Path, ...]) -> Characters:
-    """Every code point some bundled font can draw (see `Characters`); cached while the font files are unchanged."""
-    return _characters(fingerprint(folders))
-
-
-@functools.lru_cache(maxsize=8)
-def _characters(fingerprint: tuple) -> Characters:
+    `digest_of(path)` gives a file's digest from a caller that keeps them (`EditionMemo`); by default it is read here.
+    """
     ours = shipped("assets") / "fonts"
-    return Characters([(read_font(path), not path.resolve().is_relative_to(ours)) for path, _, _ in fingerprint])
+    files = [(path, not path.resolve().is_relative_to(ours)) for path in font_files(folders)]
+    key = tuple((path, looked_at, (digest_of or _digest)(path)) for path, looked_at in files)
+    with _FONT_SETS_LOCK:
+        known = _FONT_SETS.get(key)
+    if known is not None:
+        return known
+    read = [(path, looked_at, path.read_bytes()) for path, looked_at in files]
+    digests = [hashlib.sha256(data).hexdigest() for _, _, data in read]
+    made = Characters([(read_font(path, data), looked_at) for path, looked_at, data in _distinct(read, digests)])
+    with _FONT_SETS_LOCK:   # under the digests of the bytes read: those of `key` may be older
+        _FONT_SETS[tuple((path, looked_at, digest) for (path, looked_at, _), digest in zip(read, digests))] = made
+        while len(_FONT_SETS) > MAX_FONT_SETS:
+            del _FONT_SETS[next(iter(_FONT_SETS))]
+    return made
+
+
+def _distinct(read: list[tuple[Path, bool, bytes]], digests: list[str]) -> list[tuple[Path, bool, bytes]]:
+    """Each font once (an edition's copy of a shipped font is the same font): its glyphs are looked at only if
+    no copy is brochure's own, whose glyphs the tests check."""
+    distinct: dict[str, tuple[Path, bool, bytes]] = {}
+    for (path, looked_at, data), digest in zip(read, digests):
+        first = distinct.get(digest)
+        distinct[digest] = (path, looked_at, data) if first is None else (first[0], first[1] and looked_at, data)
+    return list(distinct.values())
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# Font sets already read: (path, looked at, SHA-256 of its bytes) of every file -> what they draw. Keyed by
+# content, so never stale; a handful at most (an edition's fonts and brochure's, a font being replaced).
+MAX_FONT_SETS = 4
+_FONT_SETS: dict[tuple, "Characters"] = {}
+_FONT_SETS_LOCK = threading.Lock()
 
 
 class Characters:
@@ -120,14 +152,18 @@ class Characters:
         self._fonts = [(font, font.getBestCmap() or {}, looked_at) for font, looked_at in fonts]
         self._claimed = frozenset(point for _, cmap, _ in self._fonts for point in cmap)
         self._drawn: dict[int, bool] = {}
+        self._lock = threading.Lock()   # one set serves every caller in the process; fontTools reads lazily
 
     def __contains__(self, point: int) -> bool:
         if point not in self._claimed:
             return False
-        if point not in self._drawn:
-            self._drawn[point] = not any(_empty(font, cmap[point], point) for font, cmap, looked_at in self._fonts
-                                         if looked_at and point in cmap)
-        return self._drawn[point]
+        drawn = self._drawn.get(point)
+        if drawn is None:
+            with self._lock:
+                drawn = not any(_empty(font, cmap[point], point) for font, cmap, looked_at in self._fonts
+                                if looked_at and point in cmap)
+            self._drawn[point] = drawn
+        return drawn
 
     def __bool__(self) -> bool:
         return bool(self._claimed)
@@ -138,12 +174,26 @@ def _empty(font: TTFont, glyph: str, point: int) -> bool:
     if unicodedata.category(chr(point))[0] in "ZC" or any(table in font for table in DRAWN_ELSEWHERE):
         return False
     glyphs = font.getGlyphSet()
-    pen = ControlBoundsPen(glyphs)
     try:
-        glyphs[glyph].draw(pen)
+        glyphs[glyph].draw(_FirstPoint(glyphs))
+    except _Drawn:
+        return False
     except Exception:  # a glyph that cannot be drawn is as good as empty
         return True
-    return pen.bounds is None
+    return True
+
+
+class _Drawn(Exception):
+    """The glyph has a point: it draws something (no need to run the rest of its outline)."""
+
+
+class _FirstPoint(BasePen):
+    """A pen that stops the drawing at the first point, its own or a component's."""
+
+    def _moveTo(self, point):
+        raise _Drawn
+
+    _lineTo = _curveToOne = _qCurveToOne = _moveTo
 
 
 def _shown(path: Path) -> Path:
