@@ -141,7 +141,7 @@ class WholeBook:
 
 
 class Digests:
-    """Path -> SHA-256 of its bytes, read again only when the file's size, time or inode changed."""
+    """Path -> SHA-256 of its bytes, read again only when the file's size, times (modified, changed) or inode changed."""
 
     def __init__(self):
         self._known: dict[Path, tuple[tuple, str]] = {}
@@ -151,7 +151,7 @@ class Digests:
             stat = path.stat()
         except OSError:
             return "missing"
-        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino, stat.st_dev)
         known = self._known.get(path)
         if known is None or known[0] != signature:
             known = (signature, hashlib.sha256(path.read_bytes()).hexdigest())
@@ -266,6 +266,9 @@ class Builder:
         log.info("making the HTML of every unit")
         units = book_units(edition, renderer.theme,
                            card_unit_of=lambda card: self._card_unit(edition, card, renderer.theme))
+        current = set(edition.cards)          # the HTML of cards no longer in the edition is forgotten
+        self._card_units = {key: unit for key, unit in self._card_units.items()
+                            if key[0] in current and key[1] == edition.config}
         return edition, problems, renderer, units
 
     def _next(self, edition, problems, plan, written, counts, seconds, renderer) -> Generation:
@@ -303,7 +306,7 @@ class Builder:
             self._renderer_digest = hashlib.sha256(repr((_code_digest(), weasyprint.__version__, key,
                                                          self._renderer_reads)).encode()).hexdigest()[:16]
             self._written, self._card_units = {}, {}
-        templates = _templates_key(theme)
+        templates = _templates_key(theme, self._digests.of)
         if templates != self._templates_key:
             self._card_units, self._templates_key = {}, templates
         return self.renderer
@@ -345,14 +348,6 @@ def _theme_key(theme: Theme) -> tuple:
             tuple(sorted(theme.start_on.items())))
 
 
-def _templates_key(theme: Theme) -> tuple:
-    """The size and time of every template file of the theme: a change makes every card's HTML again."""
-    files = []
-    for folder in theme.template_dirs:
-        for path in sorted(folder.rglob("*.html")):
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            files.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return tuple(files)
+def _templates_key(theme: Theme, digest: Callable[[Path], str]) -> tuple:
+    """The digest of every template file of the theme: a change makes every card's HTML again."""
+    return tuple((str(path), digest(path)) for folder in theme.template_dirs for path in sorted(folder.rglob("*.html")))
