@@ -1,4 +1,4 @@
-"""Problems in an edition's files -> one line each, `path:line: field: message`; findings in a PDF -> `p. N (card): what`.
+"""Problems in an edition's files -> `path:line: field: message`; findings in a PDF -> `p. N (card): what`.
 
 Log levels used throughout the package: DEBUG for timings and decisions,
 INFO for what a command did (shown with --verbose), WARNING for content to

@@ -52,8 +52,8 @@ def built(tmp_path_factory) -> Built:
     shutil.copytree(EDITIONS / "mini", root, ignore=shutil.ignore_patterns("build"))
     Image.new("RGB", (60, 40), "red").save(root / "data/cards/picture.png")
     card = root / CARD
-    card.write_text(card.read_text(encoding="utf-8").replace("## Contexte\n", "## Contexte\n\n![Une image](picture.png)\n",
-                                                             1), encoding="utf-8")
+    text = card.read_text(encoding="utf-8")
+    card.write_text(text.replace("## Contexte\n", "## Contexte\n\n![Une image](picture.png)\n", 1), encoding="utf-8")
     (root / "styles").mkdir()
     shutil.copy(EDITIONS.parent.parent / "styles/default/variables.css", root / "styles/variables.css")
     first = cli(root)

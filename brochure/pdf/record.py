@@ -26,6 +26,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..edition.config import CONFIG_NAME
 from ..output import write_atomically
 from ..problems import BrochureError, Finding, Problem
 from ..resources import SHIPPED, shipped
@@ -87,6 +88,8 @@ class BookRecord:
     def of(cls, cache: Path, root: Path, options: BuildOptions) -> BookRecord | None:
         """The record for these options, with the inputs as they are now; None if the edition cannot have one."""
         root = root.resolve()
+        if not (root / CONFIG_NAME).is_file():
+            return None                     # not an edition: nothing to hash, the build says what is wrong
         try:
             inputs = edition_inputs(root, options.output)
             key = record_key(root, options)
@@ -161,6 +164,35 @@ def written(path: Path, data: bytes) -> Written:
     return Written(path.resolve(), "sha256:" + hashlib.sha256(data).hexdigest(), len(data))
 
 
+@dataclass(frozen=True)
+class Places:
+    """Where inputs may be: the edition folder (less what is left out) and the shipped folders."""
+
+    root: Path
+    shipped: tuple[Path, ...]
+
+    def in_edition(self, path: Path) -> bool:
+        """Inside the edition folder and not in a part left out (build/, __pycache__, hidden)."""
+        return _kept(path, self.root, is_root=True)
+
+    def followed(self, link: str) -> bool:
+        """Whether what a link leads to is itself an input (or nothing at all)."""
+        try:
+            target = Path(link).resolve()
+        except (OSError, RuntimeError):
+            return True                     # a loop of links: nothing can be read through it
+        return self.in_edition(target) or any(_kept(target, folder, is_root=False) for folder in self.shipped)
+
+
+def _kept(path: Path, top: Path, is_root: bool) -> bool:
+    """Whether `path` is under `top` and not in a part the walk leaves out."""
+    if not path.is_relative_to(top):
+        return False
+    parts = path.relative_to(top).parts
+    left_out = is_root and parts[:1] == ("build",)
+    return not (left_out or any(part.startswith(".") or part in LEFT_OUT for part in parts))
+
+
 def edition_inputs(root: Path, output: Path | None = None) -> Inputs | None:
     """Every input a build of the (resolved) edition folder may read, with its digest; None if a link leads where
     the record cannot follow. `output` (a file the build writes inside the edition, with -o) is not an input."""
@@ -173,29 +205,6 @@ def edition_inputs(root: Path, output: Path | None = None) -> Inputs | None:
     if output is not None:
         found.pop(os.path.realpath(output), None)
     return found
-
-
-@dataclass(frozen=True)
-class Places:
-    """Where inputs may be: the edition folder (less what is left out) and the shipped folders."""
-
-    root: Path
-    shipped: tuple[Path, ...]
-
-    def in_edition(self, path: Path) -> bool:
-        """Inside the edition folder and not in a part left out (build/, __pycache__, hidden)."""
-        if not path.is_relative_to(self.root):
-            return False
-        parts = path.relative_to(self.root).parts
-        return not (parts[:1] == ("build",) or any(part.startswith(".") or part in LEFT_OUT for part in parts))
-
-    def followed(self, link: str) -> bool:
-        """Whether what a link leads to is itself an input (or nothing at all)."""
-        try:
-            target = Path(link).resolve()
-        except (OSError, RuntimeError):
-            return True                     # a loop of links: nothing can be read through it
-        return self.in_edition(target) or any(target.is_relative_to(folder) for folder in self.shipped)
 
 
 def _walk(top: Path, is_root: bool, places: Places, found: Inputs) -> bool:
