@@ -33,9 +33,11 @@ PROBE = ("import resource, subprocess, sys, time, json; t = time.perf_counter();
 
 
 def measured(command: list[str]) -> tuple[float, float, str]:
-    """Run `command` in a child; its wall time, its CPU time (with its workers) and what it printed."""
+    """Run `command` in a child, away from any checkout (`-m` would import brochure from the current folder);
+    its wall time, its CPU time (with its workers) and the last line it printed."""
     seconds, code, cpu, out = json.loads(subprocess.run([sys.executable, "-c", PROBE, *command], check=True,
-                                                        capture_output=True, text=True).stdout)
+                                                        capture_output=True, text=True,
+                                                        cwd=tempfile.gettempdir()).stdout)
     if code:
         raise SystemExit(f"failed: {' '.join(command)}")
     return seconds, cpu, out.strip().splitlines()[-1]
