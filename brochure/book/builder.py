@@ -21,6 +21,7 @@ not merged across unit PDFs).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
