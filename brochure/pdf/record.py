@@ -108,15 +108,16 @@ class BookRecord:
                 raise ValueError("foreign")
             record = _record(data, self.root)
         except FileNotFoundError:
+            log.info("not up to date: no earlier build with these options (and this version of brochure)")
             return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             log.info("the record %s is damaged or foreign: ignored", self.path.name)
             return None
         if data["inputs"] != self.inputs:
-            log.info("the record %s: an input changed", self.path.name)
+            log.info("not up to date: %s", _first_change(data["inputs"], self.inputs))
             return None
         if not all(_digest(str(out.path), out.size) == out.sha256 for out in record.outputs):
-            log.info("the record %s: an output is missing or changed", self.path.name)
+            log.info("not up to date: the PDF is missing or was changed since the last build")
             return None
         return record
 
@@ -139,6 +140,15 @@ class BookRecord:
             log.warning("%s: %s (the next build lays out the book again)", self.path.name, error)
             return
         _trim(self.path.parent)
+
+
+def _first_change(before: dict, now: Inputs) -> str:
+    """Which input differs (for -v): added, removed or changed."""
+    for path in sorted(set(before) | set(now)):
+        if before.get(path) != now.get(path):
+            how = "added" if path not in before else "removed" if path not in now else "changed"
+            return f"{path} {how} since the last build"
+    return "the inputs changed"
 
 
 def _trim(folder: Path) -> None:
@@ -235,7 +245,8 @@ def _walk(top: Path, is_root: bool, places: Places, found: Inputs) -> bool:
 def _digest(path: str, size: int | None = None) -> str:
     """A regular file -> "sha256:<its digest>" (never following a link, never opening a pipe); else what it is."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         return f"unreadable: {error.strerror}"
     with os.fdopen(descriptor, "rb") as file:
