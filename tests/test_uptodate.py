@@ -92,6 +92,9 @@ def test_a_second_build_is_up_to_date_writes_nothing_and_says_the_same(edition):
         assert (os.stat(path).st_ino, os.stat(path).st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     result = build(edition.root)
     assert result.up_to_date and result.laid_out == 0 and result.pages == 22
+    kept = json.loads(_record_path(edition.root).read_bytes())["problems"]    # as data, relative to the edition
+    assert ["styles/variables.css", 1, "override"] in [problem[:3] for problem in kept]
+    assert len(kept) == len(result.warnings) > 1
 
 
 def test_an_up_to_date_build_imports_no_renderer(edition):

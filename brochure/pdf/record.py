@@ -57,6 +57,8 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class Written:
+    """A file a build wrote: where (resolved), the SHA-256 of its bytes, their number."""
+
     path: Path
     sha256: str
     size: int
