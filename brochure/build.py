@@ -12,23 +12,18 @@ import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .book.builder import Builder, Options
-from .book.sandbox import compile_problems
-from .book.units import book_units, card_unit, environment
 from .edition.config import CONFIG_NAME, load_config
-from .edition.content import load_card, load_edition
 from .edition.models import Card, Config, Edition
-from .edition.sources import read_yaml
 from .limits import TEMPLATE_SECONDS
 from .output import check_pdf_target, write_atomically
-from .pdf.cache import UnitCache
-from .pdf.render import Renderer, pdf_bytes, render_book
-from .pdf.time_limit import time_limit
-from .pdf.preflight import Finding, is_print_file, preflight
-from .problems import ERROR, WARNING, BrochureError, ContentError, Problem
-from .themes.theme import Theme, load_theme
-from .pdf.variants import Variant, make_variant
+from .pdf.record import BookRecord, BuildOptions, Record, written
+from .problems import ERROR, WARNING, BrochureError, ContentError, Finding, Problem
+
+if TYPE_CHECKING:   # the pipeline's modules are imported where used: an up-to-date build imports no renderer
+    from .pdf.variants import Variant
+    from .themes.theme import Theme
 
 log = logging.getLogger(__name__)
 BUILD_DIR = "build"
@@ -52,6 +47,7 @@ class Result:
     counted: str = "page(s)"                       # what `pages` counts: "page(s)" of a PDF or a site, "chapter(s)"
     layout: tuple[Finding, ...] = ()               # the layout findings (pdf/findings.py)
     laid_out: int = 0                              # units laid out by this build (not taken from a cache)
+    up_to_date: bool = False                       # nothing changed since the last build: nothing was written
 
 
 def check(root: Path, strict: bool = False, theme: str | None = None,
@@ -60,6 +56,10 @@ def check(root: Path, strict: bool = False, theme: str | None = None,
 
     Every unit's HTML is made, so that a template failing on this edition's values fails here, not in the build.
     """
+    from .book.units import book_units
+    from .pdf.render import Renderer
+    from .pdf.time_limit import time_limit
+    from .pdf.variants import make_variant
     edition, warnings = _content(root)
     chosen = _theme(edition.config, theme)
     with time_limit(template_seconds, "making the HTML of every unit from the templates",
@@ -76,6 +76,7 @@ def check(root: Path, strict: bool = False, theme: str | None = None,
 def check_files(root: Path, files, strict: bool = False) -> tuple[list[Problem], int]:
     """`check FILE...`: the edition checked whole -> the problems of FILE... and the edition-wide ones
     (brochure.yml, the theme, the templates), sorted, and how many errors the other Markdown files have."""
+    from .edition.content import load_edition
     root = root.resolve()
     chosen = {Path(file).resolve() for file in files}
     outside = [file for file in files if not Path(file).resolve().is_relative_to(root)]
@@ -102,8 +103,20 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     `progress(done, total)` is told of every unit laid out. Units are laid out in `jobs` processes
     (None: one per core) and kept in build/.cache/units/ unless `cache` is False. A tagged (`accessible`)
     book is laid out in this process as one document: its structure tree is not merged across units.
+    With `cache`, a build whose options, inputs and outputs are all as a successful build left them writes
+    nothing: its Result (`up_to_date`) says again what that build said (pdf/record.py).
     """
     began = time.perf_counter()
+    options = BuildOptions(theme, variant, accessible, archival, draft, strict, output)
+    record = BookRecord.of(root.resolve() / BUILD_DIR / CACHE_DIR, root, options) if cache else None
+    found = record.found() if record is not None else None
+    if found is not None:
+        return _up_to_date(root, found, began)
+    from .book.builder import Builder, Options
+    from .pdf.cache import UnitCache
+    from .pdf.preflight import preflight
+    from .pdf.render import pdf_bytes
+    from .pdf.variants import make_variant
     config, _ = load_config(root)
     if config is not None:   # else the builder reports every problem of the edition
         chosen = make_variant(variant or config.variant, accessible, archival)
@@ -133,8 +146,21 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     findings = None
     if renderer.variant.name == "print":
         findings = tuple(preflight(target, True, first_pages, missing_by_unit(edition, warnings)))
-    return Result(target, made.pages, time.perf_counter() - began, tuple(warnings), first_pages,
-                  findings, made.errors, layout=layout, laid_out=laid_out)
+    result = Result(target, made.pages, time.perf_counter() - began, tuple(warnings), first_pages,
+                    findings, made.errors, layout=layout, laid_out=laid_out)
+    if record is not None:
+        record.keep(Record((written(target, data),), result.pages, renderer.theme.name, renderer.variant.name,
+                           first_pages, (*result.warnings, *result.errors), layout, findings))
+    return result
+
+
+def _up_to_date(root: Path, record: Record, began: float) -> Result:
+    """What the last build with these options said, said again; pages.json put back if another build pushed it out."""
+    target = record.outputs[0].path
+    _remember(root.resolve(), BookKey(record.theme, record.variant, target), record.first_pages, only_if_changed=True)
+    return Result(target, record.pages, time.perf_counter() - began,
+                  tuple(p for p in record.problems if p.severity == WARNING), record.first_pages, record.findings,
+                  tuple(p for p in record.problems if p.severity == ERROR), layout=record.layout, up_to_date=True)
 
 
 def clean(root: Path) -> tuple[Path, bool]:
@@ -187,6 +213,8 @@ def build_screen(root: Path, kind: str, theme: str | None = None, strict: bool =
 
 def check_pdf(root: Path, pdf: Path | None = None) -> tuple[Path, list[Finding]]:
     """The preflight of a built PDF (by default the print build if there is one, else the screen one)."""
+    from .pdf.preflight import is_print_file, preflight
+    from .pdf.variants import make_variant
     edition, warnings = _content(root)
     build_dir = edition.config.root / BUILD_DIR
     if pdf is None:
@@ -215,6 +243,10 @@ def preview(root: Path, reference: str, theme: str | None = None, strict: bool =
     Errors in other files do not stop it: they come back as warnings, so one broken card blocks no one.
     Previews have a folder of their own: whatever `output:` says, a preview never replaces a book.
     """
+    from .book.units import card_unit
+    from .edition.content import load_edition
+    from .pdf.render import Renderer, pdf_bytes, render_book
+    from .pdf.variants import make_variant
     began = time.perf_counter()
     edition, problems = load_edition(root, partial=True)
     if edition is None:
@@ -249,6 +281,7 @@ def _layout_findings(findings: tuple[Finding, ...], strict: bool) -> tuple[Findi
 
 def _previewed_card(edition: Edition, reference: str, strict: bool) -> Card:
     """The card to preview; its own errors (and warnings, when strict) stop the preview."""
+    from .edition.content import load_card
     for broken in edition.broken:
         if (reference.isdigit() and broken.number == int(reference)) or Path(reference).name == broken.path.name:
             raise ContentError(list(broken.problems), edition.config.root)
@@ -279,6 +312,7 @@ def sources(config: Config) -> list[Path]:
 
 def _content(root: Path, strict: bool = False) -> tuple[Edition, list[Problem]]:
     """The edition's files read and checked; ContentError listing every problem if there is an error."""
+    from .edition.content import load_edition
     edition, problems = load_edition(root)
     errors = [p for p in problems if p.severity == ERROR or strict]
     if edition is None or errors:
@@ -289,6 +323,10 @@ def _content(root: Path, strict: bool = False) -> tuple[Edition, list[Problem]]:
 def _theme(config: Config, option: str | None) -> Theme:
     """The theme named by --theme, else by brochure.yml (a bad name there is reported at its line),
     with every template of the edition compiled."""
+    from .book.sandbox import compile_problems
+    from .book.units import environment
+    from .edition.sources import read_yaml
+    from .themes.theme import load_theme
     root = config.root
     if option is not None:
         theme = load_theme(option, root, origin="--theme", edition_theme=config.theme)
@@ -330,11 +368,18 @@ class BookKey:
 
 def remember_pages(edition: Edition, book: BookKey, first_pages: dict) -> None:
     """Keep where each unit of this book starts, beside the other books' (a failure only costs previews)."""
-    path = edition.config.root / BUILD_DIR / PAGES_FILE
+    _remember(edition.config.root, book, first_pages)
+
+
+def _remember(root: Path, book: BookKey, first_pages: dict, only_if_changed: bool = False) -> None:
+    path = root / BUILD_DIR / PAGES_FILE
     books = _pages_file(path)
-    key = _key(edition, book.output)
+    key = _key(root, book.output)
+    entry = {"theme": book.theme, "variant": book.variant, "pages": first_pages}
+    if only_if_changed and books.get(key) == entry:
+        return
     books.pop(key, None)
-    books[key] = {"theme": book.theme, "variant": book.variant, "pages": first_pages}
+    books[key] = entry
     kept = dict(list(books.items())[-MAX_BOOKS:])
     try:
         write_atomically(path, json.dumps({"books": kept}, indent=1).encode())
@@ -344,14 +389,14 @@ def remember_pages(edition: Edition, book: BookKey, first_pages: dict) -> None:
 
 def remembered_pages(edition: Edition, output: Path, theme: str | None = None, variant: str | None = None) -> dict:
     """The first pages of the book last written to `output` (with this theme and variant, if given), else {}."""
-    entry = _pages_file(edition.config.root / BUILD_DIR / PAGES_FILE).get(_key(edition, output))
+    entry = _pages_file(edition.config.root / BUILD_DIR / PAGES_FILE).get(_key(edition.config.root, output))
     if entry is None or theme not in (None, entry["theme"]) or variant not in (None, entry["variant"]):
         return {}
     return entry["pages"]
 
 
-def _key(edition: Edition, output: Path) -> str:
-    resolved, root = output.resolve(), edition.config.root.resolve()
+def _key(root: Path, output: Path) -> str:
+    resolved, root = output.resolve(), root.resolve()
     return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
 
 

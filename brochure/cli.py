@@ -395,7 +395,7 @@ def _run(context: Context, action):
 
 def _report(context: Context, result, verb: str, list_warnings: bool = True) -> None:
     if context.quiet:
-        click.echo(f"{verb} {_shown(result.path)}: {result.pages} {getattr(result, 'counted', 'page(s)')} in {result.seconds:.1f} s")
+        click.echo(_result_line(result, verb))
         return
     for error in getattr(result, "errors", ()):
         click.echo(error.format(context.project.resolve()), err=True)
@@ -411,11 +411,17 @@ def _report(context: Context, result, verb: str, list_warnings: bool = True) -> 
     layout = getattr(result, "layout", ())
     for finding in layout:
         click.echo(f"warning: {finding.format()}", err=True)
-    counted = f", {len(layout)} layout finding(s)" if layout else ""
-    click.echo(f"{verb} {_shown(result.path)}: {result.pages} {getattr(result, 'counted', 'page(s)')} in "
-               f"{result.seconds:.1f} s{counted}")
+    click.echo(_result_line(result, verb) + (f", {len(layout)} layout finding(s)" if layout else ""))
     if getattr(result, "findings", None) is not None:
         _print_findings(result.path, result.findings)
+
+
+def _result_line(result, verb: str) -> str:
+    """`built build/x.pdf: 94 page(s) in 9.1 s`, or `build/x.pdf is up to date: 94 page(s), nothing changed`."""
+    counted = f"{result.pages} {getattr(result, 'counted', 'page(s)')}"
+    if getattr(result, "up_to_date", False):
+        return f"{_shown(result.path)} is up to date: {counted}, nothing changed"
+    return f"{verb} {_shown(result.path)}: {counted} in {result.seconds:.1f} s"
 
 
 def _shown(path: Path) -> str:

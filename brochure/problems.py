@@ -1,4 +1,4 @@
-"""Problems found in an edition's files -> one line each, `path:line: field: message`.
+"""Problems in an edition's files -> `path:line: field: message`; findings in a PDF -> `p. N (card): what`.
 
 Log levels used throughout the package: DEBUG for timings and decisions,
 INFO for what a command did (shown with --verbose), WARNING for content to
@@ -67,3 +67,17 @@ class ContentError(BrochureError):
     def __reduce__(self):
         """Made again from its problems when it comes back from a worker process."""
         return ContentError, (self.problems, self.root)
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One thing a reader or a printer would object to in a laid-out or built PDF, at its page and unit."""
+
+    page: int
+    card: str          # "card 03", "sommaire", ... or "" for the whole file
+    message: str
+    content: bool = False   # content still to complete, rather than a technical fault of the file
+
+    def format(self) -> str:
+        where = f"p. {self.page}" if self.page else "file"
+        return f"{where}{f' ({self.card})' if self.card else ''}: {self.message}"

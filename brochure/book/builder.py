@@ -31,8 +31,8 @@ from typing import Callable
 
 import weasyprint
 
-from .. import __version__
 from ..resources import shipped
+from ..versions import code_digest as _code_digest
 from ..edition.content import load_edition
 from ..edition.memo import EditionMemo
 from ..edition.models import Card, Edition
@@ -322,16 +322,6 @@ class Builder:
         """What a unit's pages depend on, besides the files it reads: the renderer, its HTML, its first page."""
         return hashlib.sha256(f"{self._renderer_digest}\0{start}\0{unit.html}\0{unit.fallback or ''}".encode()
                               ).hexdigest()[:24]
-
-
-@functools.lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """brochure's own code: a layout cached by another version of it is not reused."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def _profile(renderer: Renderer) -> bytes | None:

@@ -12,28 +12,15 @@ from __future__ import annotations
 import bisect
 import math
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
-from ..problems import BrochureError
+from ..problems import BrochureError, Finding  # noqa: F401 (Finding: imported from here by other modules)
 
 MIN_DPI = 300
 RGB_SPACES = ("/DeviceRGB", "/CalRGB")
 SPOT_SPACES = ("/Separation", "/DeviceN")
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    page: int
-    card: str          # "card 03", "sommaire", ... or "" for the whole file
-    message: str
-    content: bool = False   # content still to complete, rather than a technical fault of the file
-
-    def format(self) -> str:
-        where = f"p. {self.page}" if self.page else "file"
-        return f"{where}{f' ({self.card})' if self.card else ''}: {self.message}"
 
 
 def preflight(path: Path, for_print: bool, first_pages: dict[str, int] | None = None,
