@@ -8,7 +8,8 @@ times (new numbers), then, interleaved, `--repeat` times on each:
 - cold --jobs 1: `brochure build --jobs 1 --no-cache` (no cache, no lengths from a past build);
 - cold, all cores: `brochure clean`, then `brochure build`;
 - plain WeasyPrint: every unit's body in one HTML document, the same stylesheets, one render and one write;
-- warm: `brochure build` again, nothing changed;
+- warm: `brochure build` again, nothing changed (the book record says it is up to date);
+- warm, no book record: the same with build/.cache/books/ removed (every unit from the unit cache, assembled);
 - one-card edit: a sentence added to one card, then `brochure build` (the card grows: every unit after it moves);
 - one-sentence edit: a sentence of one card rewritten (its words in another order), then `brochure build`;
 - one-word edit: a word of one card changed, its length kept, then `brochure build`.
@@ -102,7 +103,9 @@ def one_round(edition: Path, card: Path) -> dict[str, tuple[float, float]]:
     subprocess.run([*BROCHURE, "-C", str(edition), "-q", "clean"], check=True, capture_output=True)
     run["cold, all cores"] = measured([*BROCHURE, "-C", str(edition), "-q", "build"])
     run["plain WeasyPrint"] = measured([sys.executable, __file__, "--plain", str(edition)])
-    run["warm, nothing changed"] = measured([*BROCHURE, "-C", str(edition), "-q", "build"])
+    run["warm, nothing changed"] = measured([*BROCHURE, "-C", str(edition), "-q", "build"])   # up to date
+    shutil.rmtree(edition / "build" / ".cache" / "books", ignore_errors=True)
+    run["warm, no book record"] = measured([*BROCHURE, "-C", str(edition), "-q", "build"])   # every unit cached
     text = card.read_text(encoding="utf-8")
     card.write_text(text.replace("## Contexte\n", "## Contexte\n" + EDIT_MARK, 1), encoding="utf-8")
     try:
