@@ -162,7 +162,8 @@ def report(editions: dict[str, Path], runs: dict[str, list[dict]]) -> None:
         cold, cold_cpu = m["cold, all cores"][0], m["cold --jobs 1"][1]
         print(f"{name}: cold all cores / plain WeasyPrint {cold / m['plain WeasyPrint'][0]:.2f} (wall); "
               f"warm / cold {m['warm, nothing changed'][0] / cold:.2f} (wall), "
-              f"{m['warm, nothing changed'][1] / cold_cpu:.2f} (CPU, against --jobs 1); "
+              f"{m['warm, nothing changed'][1] / cold_cpu:.2f} (CPU, against --jobs 1); warm without its record / "
+              f"cold {m['warm, no book record'][0] / cold:.2f} (wall); "
               f"one-card edit / cold {m['one-card edit'][0] / cold:.2f} (wall), "
               f"{m['one-card edit'][1] / cold_cpu:.2f} (CPU); one-sentence edit / cold "
               f"{m['one-sentence edit'][0] / cold:.2f} (wall), {m['one-sentence edit'][1] / cold_cpu:.2f} (CPU); one-word edit / cold {m['one-word edit'][0] / cold:.2f} "
