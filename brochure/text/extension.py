@@ -7,6 +7,7 @@ table it meets, and turns the tree into the book's figures and parts.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 import xml.etree.ElementTree as etree
 from pathlib import Path
@@ -26,8 +27,18 @@ KNOWN_PARTS = {"contexte": "contexte", "problematique": "problematique", "des cl
 
 
 def converter(found, drop_cap: bool = False) -> markdown.Markdown:
-    return markdown.Markdown(extensions=["tables", "sane_lists", BrochureExtension(found, drop_cap)],
-                             output_format="html")
+    """A converter noting into `found`. Making one costs more than most conversions: one per thread and
+    `drop_cap` is made, then reset (Python-Markdown's `reset`) and given the new `found` at each use."""
+    made = _converters.__dict__.setdefault("made", {})
+    if drop_cap not in made:
+        made[drop_cap] = markdown.Markdown(extensions=["tables", "sane_lists", BrochureExtension(None, drop_cap)],
+                                           output_format="html")
+    md = made[drop_cap].reset()
+    md.treeprocessors["brochure-figures"].found = found
+    return md
+
+
+_converters = threading.local()     # converters hold no settings, only what one conversion notes (reset)
 
 
 class _Bounded:
