@@ -89,3 +89,15 @@ def test_a_book_built_on_two_cores_is_byte_for_byte_the_book_of_one(mini, tmp_pa
     two = build(mini, jobs=2, cache=False, output=tmp_path / "two.pdf")
     assert one.path.read_bytes() == two.path.read_bytes()
     assert Pdf(two.path).card_page("Premier titre de carte")
+
+
+def test_a_print_unit_moved_keeps_its_bleed_marks_and_text(tmp_path):
+    edition = tmp_path / "mini"
+    shutil.copytree(EDITIONS / "mini", edition, ignore=shutil.ignore_patterns("build"))
+    _, _, renderer, units = Builder(edition, Options(variant="print"))._prepare()
+    card = next(u for u in units if u.name == "card-02")
+    for shift in (1, 2):
+        moved, fresh = relocate(in_place(renderer, card, 7), shift), in_place(renderer, card, 7 + shift)
+        assert [page.bleed for page in moved.pages] == [page.bleed for page in fresh.pages]
+        assert [(page.width, page.height) for page in moved.pages] == [(page.width, page.height) for page in fresh.pages]
+        assert [text for text, _ in pages_of(moved)] == [text for text, _ in pages_of(fresh)]
