@@ -80,6 +80,10 @@ class Speculation:
                     self.held[identity].placing = start
                     writers.place(self.held[identity].key, unit, start)
             if not wanted and not places and self._exact:
+                for identity, held in list(self.held.items()):   # laid out ahead, then found elsewhere
+                    if held.placing is None:
+                        writers.drop(held.key)
+                        del self.held[identity]
                 if progress is not None and self.laid_out:
                     progress(len(units) + 1, len(units) + 1)
                 return plan
