@@ -20,6 +20,7 @@ from .plan import Plan, fill_sommaire, paginate
 from .units import Unit
 
 log = logging.getLogger(__name__)
+LOOK_AHEAD = 3          # units laid out ahead are chosen among the next 3 per worker, the longest first
 
 
 @dataclass
@@ -87,7 +88,7 @@ class Speculation:
                 if progress is not None and self.laid_out:
                     progress(len(units) + 1, len(units) + 1)
                 return plan
-            for key, (unit, start, final) in list(wanted.items())[:max(0, writers.jobs - writers.laying)]:
+            for key, (unit, start, final) in self._next(wanted, writers):
                 if final or not writers.holds:
                     writers.write(key, unit, start)
                 else:          # laid out from a right-hand page, as every unit is (Renderer.render)
@@ -99,6 +100,17 @@ class Speculation:
                 if progress is not None:   # a unit laid out again at another page counts once more
                     total = len(units) + 1
                     progress(min(self.laid_out + self.from_cache, total - 1), total)
+
+    def _next(self, wanted: dict, writers: Writers) -> list[tuple[str, tuple[Unit, int, bool]]]:
+        """What the free workers lay out now: the first unit not known (its first page is), then the longest
+        of the next few (the longest first keep both cores busy to the end; only a few ahead, so that the
+        units held waiting for their first page stay few)."""
+        free = max(0, writers.jobs - writers.laying)
+        waiting = [(key, asked) for key, asked in wanted.items() if key not in writers.asked]
+        if not free or not waiting or not writers.holds:
+            return waiting[:free]
+        ahead = sorted(waiting[1:LOOK_AHEAD * writers.jobs], key=lambda item: -_characters(item[1][0]))
+        return [waiting[0], *ahead][:free]
 
     def _record(self, done: Done) -> None:
         unit = done.unit
