@@ -51,7 +51,8 @@ class Speculation:
                  cache: UnitCache | None, known: dict[str, UnitPdf] | None = None,
                  guesses: dict[str, int] | None = None):
         """`known`: units already written (by key), checked by the caller; `guesses`: unit name -> length."""
-        self.key, self.digest, self.renderer, self.cache = key, digest, renderer, cache
+        self._unit_key, self.digest, self.renderer, self.cache = key, digest, renderer, cache
+        self._keys: dict[tuple[int, int], tuple[Unit, str]] = {}   # (unit, first page) -> (unit kept alive, key)
         self.known: dict[str, UnitPdf] = dict(known or {})
         self.guesses = dict(guesses or (cache.lengths(renderer.variant.name) if cache is not None else {}))
         self.laid_out = self.from_cache = self.moved = 0
@@ -100,6 +101,14 @@ class Speculation:
                 if progress is not None:   # a unit laid out again at another page counts once more
                     total = len(units) + 1
                     progress(min(self.laid_out + self.from_cache, total - 1), total)
+
+    def key(self, unit: Unit, start: int) -> str:
+        """The unit's key at a first page (the caller's), computed once per unit and page: the plan is made
+        again after every unit laid out. The unit is kept with its key, so that its id is not reused."""
+        found = self._keys.get((id(unit), start))
+        if found is None:
+            found = self._keys[id(unit), start] = (unit, self._unit_key(unit, start))
+        return found[1]
 
     def _next(self, wanted: dict, writers: Writers) -> list[tuple[str, tuple[Unit, int, bool]]]:
         """What the free workers lay out now: the first unit not known (its first page is), then the longest
