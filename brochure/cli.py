@@ -104,6 +104,9 @@ def build(context: Context, formats: tuple[str, ...], theme: str | None, variant
     """Check the edition, then write the whole brochure: a PDF, a site, an EPUB.
 
     The print variant is checked by the preflight at the end of the build.
+    Units are laid out on every core and kept in build/.cache/: a build after
+    an edit lays out only what changed, and with nothing changed the build
+    says the PDF is up to date and writes nothing.
 
     \b
     Examples:
