@@ -55,7 +55,7 @@ class Speculation:
         self._keys: dict[tuple[int, int], tuple[Unit, str]] = {}   # (unit, first page) -> (unit kept alive, key)
         self.known: dict[str, UnitPdf] = dict(known or {})
         self.guesses = dict(guesses or (cache.lengths(renderer.variant.name) if cache is not None else {}))
-        self.laid_out = self.from_cache = self.moved = 0
+        self.laid_out = self.from_cache = 0
         self.used: set[str] = set()           # the keys the last plan was made from (the sommaire's first pass too)
         self.held: dict[str, Held] = {}       # unit identity (its key at page 0) -> its layout held in a worker
         self.holding: set[str] = set()        # unit identities being laid out ahead
@@ -137,7 +137,6 @@ class Speculation:
         key = self.key(unit, done.start)
         self.known[key] = done.pdf
         if self.held.pop(identity, None) is not None:
-            self.moved += not done.laid_out
             log.info("%s at p. %d: %s, %d page(s)", unit.name, done.start,
                      "laid out again" if done.laid_out else "moved there", done.pages)
         else:

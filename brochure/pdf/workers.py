@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
+from typing import NamedTuple
 
 import pikepdf
 
@@ -202,6 +203,20 @@ class Done:
     laid_out: bool = True         # False: written from a held layout without laying it out again
 
 
+class _Task(NamedTuple):
+    """What a worker was asked: write, hold, place or drop a unit."""
+
+    kind: str
+    key: str
+    unit: Unit | None
+    start: int
+    worker: int
+
+    @property
+    def lays_out(self) -> bool:
+        return self.kind in ("write", "hold")
+
+
 class Writers:
     """Lays out and writes units in `jobs` worker processes (or here, one at a time, when `jobs` is 1 and not
     `in_workers`).
@@ -218,8 +233,7 @@ class Writers:
         self.jobs = jobs
         self._in_workers = jobs > 1 or in_workers
         self._pools: list[ProcessPoolExecutor] = []
-        self._tasks: dict[Future, tuple[str, str, Unit, int]] = {}   # future -> (kind, key, unit, start)
-        self._worker_of: dict[Future, int] = {}
+        self._tasks: dict[Future, _Task] = {}
         self._waiting: dict[str, tuple[Unit, int]] = {}             # in this process: asked, not yet written
         self._holder: dict[str, int] = {}                             # held key -> the worker holding it
 
@@ -227,26 +241,26 @@ class Writers:
         if not self._in_workers:
             self._waiting.setdefault(key, (unit, start))
         elif key not in self.asked:
-            self._submit(self._idlest(), ("write", key, unit, start), _write_in_worker, unit, start)
+            self._submit(_Task("write", key, unit, start, self._idlest()), _write_in_worker, unit, start)
 
     def hold(self, key: str, unit: Unit, start: int) -> None:
         if key not in self.asked:
-            worker = self._idlest()
-            self._holder[key] = worker
-            self._submit(worker, ("hold", key, unit, start), _hold_in_worker, key, unit, start)
+            task = _Task("hold", key, unit, start, self._idlest())
+            self._holder[key] = task.worker
+            self._submit(task, _hold_in_worker, key, unit, start)
 
     def place(self, key: str, unit: Unit, start: int) -> None:
-        self._submit(self._holder.pop(key), ("place", key, unit, start), _place_in_worker, key, start)
+        self._submit(_Task("place", key, unit, start, self._holder.pop(key)), _place_in_worker, key, start)
 
     def drop(self, key: str) -> None:
-        self._submit(self._holder.pop(key), ("drop", key, None, 0), _drop_in_worker, key)
+        self._submit(_Task("drop", key, None, 0, self._holder.pop(key)), _drop_in_worker, key)
 
     def withdraw(self, key: str) -> None:
         if self._waiting.pop(key, None) is not None:
             return
-        for future, (kind, asked, _, _) in list(self._tasks.items()):
-            if asked == key and kind == "write" and future.cancel():   # a unit laid out ahead is kept
-                del self._tasks[future], self._worker_of[future]
+        for future, task in list(self._tasks.items()):
+            if task.key == key and task.kind == "write" and future.cancel():   # a unit laid out ahead is kept
+                del self._tasks[future]
 
     @property
     def holds(self) -> bool:
@@ -256,16 +270,12 @@ class Writers:
     @property
     def asked(self) -> set[str]:
         """The keys of the units being laid out (written or held), not those being placed."""
-        return set(self._waiting) | {key for kind, key, _, _ in self._tasks.values() if kind in ("write", "hold")}
+        return set(self._waiting) | {task.key for task in self._tasks.values() if task.lays_out}
 
     @property
     def laying(self) -> int:
         """How many units are being laid out (written or held) now or soon."""
-        return len(self._waiting) + sum(kind in ("write", "hold") for kind, _, _, _ in self._tasks.values())
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._waiting or self._tasks)
+        return len(self._waiting) + sum(task.lays_out for task in self._tasks.values())
 
     def done(self) -> list[Done]:
         if not self._in_workers:
@@ -275,13 +285,11 @@ class Writers:
             return [Done(key, unit, start, written.pages, written)]
         wait(list(self._tasks), return_when=FIRST_COMPLETED)
         finished = [(future, self._tasks.pop(future)) for future in list(self._tasks) if future.done()]
-        for future, _ in finished:
-            del self._worker_of[future]
         try:
             return [made for future, task in finished if (made := _done(task, future.result())) is not None]
         except BrokenProcessPool:
             self.close()
-            names = ", ".join(sorted({unit.name for _, (_, _, unit, _) in finished if unit is not None}))
+            names = ", ".join(sorted({task.unit.name for _, task in finished if task.unit is not None}))
             raise BrochureError(f"a layout process stopped while laying out {names or 'a unit'} (out of memory, "
                                 "or killed): run the command again, with --jobs 1 to lay out in one process") from None
 
@@ -293,21 +301,18 @@ class Writers:
                                                (renderer.config, renderer.theme, renderer.variant,
                                                 renderer.layout_seconds)) for _ in range(self.jobs)]
         load = [0] * len(self._pools)
-        for future in self._tasks:
-            load[self._worker_of[future]] += 1
+        for task in self._tasks.values():
+            load[task.worker] += 1
         return min(range(len(load)), key=load.__getitem__)
 
-    def _submit(self, worker: int, task: tuple, function, *args) -> None:
-        future = self._pools[worker].submit(function, *args)
-        self._worker_of[future] = worker
-        self._tasks[future] = task
+    def _submit(self, task: _Task, function, *args) -> None:
+        self._tasks[self._pools[task.worker].submit(function, *args)] = task
 
     def close(self) -> None:
         for pool in self._pools:
             pool.shutdown(cancel_futures=True)
         self._pools = []
         self._tasks.clear()
-        self._worker_of.clear()
         self._waiting.clear()
         self._holder.clear()
 
@@ -318,8 +323,8 @@ class Writers:
         self.close()
 
 
-def _done(task: tuple, result) -> Done | None:
-    kind, key, unit, start = task
+def _done(task: _Task, result) -> Done | None:
+    kind, key, unit, start, _ = task
     if kind == "drop":
         return None
     if kind == "hold":

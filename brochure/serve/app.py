@@ -171,7 +171,7 @@ def make_app(preview: Preview, watch: bool = True) -> Starlette:
         generation = preview.generation
         if generation is None:
             return Response("nothing built yet", status_code=404)
-        data = await asyncio.to_thread(preview.images.pdf, generation)
+        data = await asyncio.to_thread(lambda: generation.pdf)      # assembled once per generation
         name = generation.edition.config.output
         return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 

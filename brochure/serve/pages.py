@@ -1,4 +1,4 @@
-"""A Generation of the Builder -> page images (PNG) and the book's PDF, made on demand and kept while unchanged.
+"""A Generation of the Builder -> page images (PNG), rasterised on demand from its book and kept while unchanged.
 
 The generation's unit PDFs are assembled into the book once (on first use)
 and its pages rasterised with pypdfium2, one at a time as the viewer asks;
@@ -34,10 +34,6 @@ class PageImages:
             self._images[key] = self._rasterise(generation, page)
         self._forget(set(keys))
         return self._images[key]
-
-    def pdf(self, generation: Generation) -> bytes:
-        """The whole book as one PDF, assembled once per generation."""
-        return generation.pdf
 
     def _rasterise(self, generation: Generation, page: int) -> bytes:
         data = generation.pdf
