@@ -61,6 +61,7 @@ class Speculation:
         self.holding: set[str] = set()        # unit identities being laid out ahead
         self._rate: dict[str, tuple[int, int]] = {}      # unit kind -> (characters, pages) laid out so far
         self._exact = True                    # every length asked so far in this round is known
+        self._exact_slots = 0                 # how many slots of this round's plan, from the first, are exact
 
     def plan(self, units: list[Unit], sommaire_with, blank: Unit, writers: Writers, progress) -> Plan:
         while True:
@@ -70,8 +71,10 @@ class Speculation:
             length = self._length(wanted, places, writers)
             try:
                 plan = paginate(units, self.renderer.theme.start_on, length, blank)
-                if self._exact:        # the sommaire's page numbers are known only once every length is
+                if _cards_placed(plan, self._exact_slots):   # the sommaire's page numbers are known
+                    exact, self._exact = self._exact, True      # and so is its own first page
                     plan = fill_sommaire(plan, sommaire_with, length)
+                    self._exact = exact and self._exact
             except BrochureError:
                 if not wanted and not places:
                     raise
@@ -156,7 +159,7 @@ class Speculation:
         The lengths are asked in the order of the book: while every answer is known, the first page asked
         is the unit's true one (a unit is laid out there and written, or placed there).
         """
-        self._exact = True
+        self._exact, self._exact_slots = True, 0
 
         def length(unit: Unit, start: int) -> int:
             key = self.key(unit, start)
@@ -168,12 +171,14 @@ class Speculation:
                     self.from_cache += 1
                     log.info("%s at p. %d: from the cache", unit.name, start)
             if key in self.known:
+                self._exact_slots += self._exact
                 return self.known[key].pages
             identity = self.key(unit, 0)
             held = self.held.get(identity)
             if held is not None and held.placing in (None, start) and held.moves[(start - held.start) % 2]:
                 if self._exact:
                     places[identity] = (unit, start)
+                    self._exact_slots += 1
                 return held.pages
             if held is not None and held.placing is None:      # it cannot be moved there: lay it out again
                 writers.drop(held.key)
@@ -183,6 +188,16 @@ class Speculation:
             self._exact = False
             return self._guess(unit)
         return length
+
+
+def _cards_placed(plan: Plan, exact_slots: int) -> bool:
+    """Whether every card's first page is known: every slot before the last card's has its true length.
+
+    The sommaire prints only the cards' first pages, so its final version is laid out as soon as they are
+    known, while the last cards and the units after them are still being laid out.
+    """
+    last = max((index for index, slot in enumerate(plan.slots) if slot.unit.kind == "card"), default=0)
+    return exact_slots >= last
 
 
 def _characters(unit: Unit) -> int:
