@@ -75,7 +75,8 @@ def plain_weasyprint(root: Path) -> None:
     """Every unit's body as one HTML document, laid out and written once by WeasyPrint (no brochure assembly)."""
     from brochure.book.builder import Builder, Options
     builder = Builder(root, Options())
-    _, _, renderer, units = builder._prepare()
+    units = builder._prepare()[3]
+    renderer = builder.renderer          # made in this process (a builder of one job)
     head = re.search(r"^.*?<body[^>]*>", units[0].html, re.S).group(0)
     bodies = [re.search(r"<body[^>]*>(.*)</body>", unit.html, re.S).group(1) for unit in units]
     html = head + "".join(f'<div style="break-before: page">{body}</div>' for body in bodies) + "</body></html>"

@@ -115,7 +115,6 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     from .book.builder import Builder, Options
     from .pdf.cache import UnitCache
     from .pdf.preflight import preflight
-    from .pdf.render import pdf_bytes
     from .pdf.variants import make_variant
     config, _ = load_config(root)
     if config is not None:   # else the builder reports every problem of the edition
@@ -129,6 +128,7 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     with Builder(root, Options(theme, variant, accessible, archival, draft), jobs or os.cpu_count() or 1,
                  UnitCache(folder) if cache and not accessible else None) as builder:
         if accessible:
+            from .pdf.render import pdf_bytes
             made = builder.lay_out_whole(progress)
             book = made.book()
             layout = _layout_findings(book.findings(), strict)
@@ -137,19 +137,19 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
             made = builder.refresh(progress)
             layout = _layout_findings(made.findings, strict)
             data, first_pages, laid_out = made.pdf, made.plan.first_pages(), made.laid_out
-    edition, renderer = made.edition, builder.renderer
-    target = output or book_target(edition.config, renderer.variant)
+    edition, spec = made.edition, builder.spec
+    target = output or book_target(edition.config, spec.variant)
     log.info("writing %s", target)
     write_atomically(target, data)
-    remember_pages(edition, BookKey(renderer.theme.name, renderer.variant.name, target), first_pages)
+    remember_pages(edition, BookKey(spec.theme.name, spec.variant.name, target), first_pages)
     warnings = [p for p in made.problems if p.severity == WARNING]
     findings = None
-    if renderer.variant.name == "print":
+    if spec.variant.name == "print":
         findings = tuple(preflight(target, True, first_pages, missing_by_unit(edition, warnings)))
     result = Result(target, made.pages, time.perf_counter() - began, tuple(warnings), first_pages,
                     findings, made.errors, layout=layout, laid_out=laid_out)
     if record is not None:
-        record.keep(Record((written(target, data),), result.pages, renderer.theme.name, renderer.variant.name,
+        record.keep(Record((written(target, data),), result.pages, spec.theme.name, spec.variant.name,
                            first_pages, (*result.warnings, *result.errors), layout, findings))
     return result
 

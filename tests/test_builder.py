@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -9,7 +11,7 @@ from click.testing import CliRunner
 from brochure.book.builder import Builder, Options
 from brochure.build import build, preview
 from brochure.cli import main
-from brochure.problems import ContentError
+from brochure.problems import BrochureError, ContentError
 from conftest import EDITIONS
 
 BROKEN_FRONT_MATTER = "---\nnumber: 2\nsection: beta\ntitle: [unclosed\n---\nTexte.\n"
@@ -159,16 +161,16 @@ def _die(unit, start):
 
 
 def test_a_layout_process_that_dies_is_one_line_and_the_next_refresh_starts_new_ones(mini, monkeypatch):
-    from brochure.pdf import workers
+    from brochure.pdf import unit_writer
     from brochure.problems import BrochureError
-    real = workers._write_in_worker
-    monkeypatch.setattr(workers, "_write_in_worker", _die)
+    real = unit_writer.write
+    monkeypatch.setattr(unit_writer, "write", _die)
     with Builder(mini, Options(), jobs=2) as builder:
         with pytest.raises(BrochureError) as error:
             builder.refresh()
         assert error.value.message.startswith("a layout process stopped while laying out ")
         assert "run the command again, with --jobs 1" in error.value.message
-        monkeypatch.setattr(workers, "_write_in_worker", real)
+        monkeypatch.setattr(unit_writer, "write", real)
         assert builder.refresh().pages
 
 
@@ -186,3 +188,45 @@ def test_a_font_added_to_the_edition_lays_out_every_unit_again(warm):
         shutil.rmtree(edition / "assets")
         builder.refresh()
     assert after.reused == 0 and after.laid_out >= len(after.plan.slots)
+
+
+def test_a_build_on_several_cores_imports_weasyprint_in_its_workers_only(mini):
+    """The main process reads, plans and assembles; the workers lay out, and import WeasyPrint meanwhile."""
+    code = ("import sys; from pathlib import Path; from brochure.build import build; "
+            f"result = build(Path({str(mini)!r}), jobs=2); "
+            "print(result.pages, result.laid_out, 'weasyprint' in sys.modules)")
+    pages, laid_out, imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                               check=True).stdout.split()
+    assert int(pages) > 0 and int(laid_out) > 0
+    assert imported == "False"
+
+
+def test_the_look_kept_in_the_cache_is_trusted_only_while_its_stylesheets_are_unchanged(mini):
+    from brochure.pdf.cache import UnitCache
+    styles = mini / "styles"
+    styles.mkdir()
+    sheet = styles / "variables.css"
+    shutil.copy(EDITIONS.parent.parent / "styles/default/variables.css", sheet)
+    build(mini, jobs=2)
+    cache = UnitCache(mini / "build/.cache")
+    with Builder(mini, Options(), jobs=2, cache=cache) as builder:
+        again = builder.refresh()
+        assert again.laid_out == 0 and again.from_cache >= len(again.plan.slots)
+        assert builder._look is not None and builder._writers._pools.count(None) == 1   # one worker started
+    sheet.write_text(sheet.read_text().replace("--ink: #1d1d1b;", "--ink: #203040;"), encoding="utf-8")
+    with Builder(mini, Options(), jobs=2, cache=cache) as builder:
+        edited = builder.refresh()
+    assert edited.from_cache == 0 and edited.laid_out >= len(edited.plan.slots)
+    sheet.write_text('@import "nowhere.css";\n' + sheet.read_text(), encoding="utf-8")
+    with Builder(mini, Options(), jobs=2, cache=cache) as builder, pytest.raises(ContentError) as error:
+        builder.refresh()
+    assert [(problem.path, problem.line) for problem in error.value.problems] == [(sheet, 1)]
+
+
+def test_a_renderer_that_cannot_be_made_in_a_worker_is_one_line(mini):
+    """A worker that cannot make its renderer says why with its first task; the pool is not broken."""
+    (mini / "assets" / "icc").mkdir(parents=True)
+    (mini / "assets" / "icc" / "brochure-cmyk-fogra39.icc").write_bytes(b"not a profile at all")
+    with Builder(mini, Options(variant="print"), jobs=2) as builder, pytest.raises(BrochureError) as error:
+        builder.refresh()
+    assert str(error.value).startswith("assets/icc/brochure-cmyk-fogra39.icc: not a usable CMYK ICC profile (")

@@ -18,8 +18,13 @@ def prepared(tmp_path_factory):
     """The mini edition's renderer and units."""
     edition = tmp_path_factory.mktemp("relocate") / "mini"
     shutil.copytree(EDITIONS / "mini", edition, ignore=shutil.ignore_patterns("build"))
-    _, _, renderer, units = Builder(edition, Options())._prepare()
-    return renderer, units
+    return prepare(Builder(edition, Options()))
+
+
+def prepare(builder: Builder):
+    """The renderer of a builder laying out in this process, and the units of its edition."""
+    units = builder._prepare()[3]
+    return builder.renderer, units
 
 
 def in_place(renderer, unit, start: int):
@@ -78,7 +83,7 @@ def test_a_theme_whose_sides_differ_in_width_lays_out_a_left_start_in_place(mini
     (mini / "styles/wide").mkdir(parents=True)
     (mini / "styles/wide/theme.yml").write_text("extends: default\nadd_stylesheets: [wide.css]\n")
     (mini / "styles/wide/wide.css").write_text("@page :left { margin-left: 10mm; }\n")
-    _, _, renderer, units = Builder(mini, Options(theme="wide"))._prepare()
+    renderer, units = prepare(Builder(mini, Options(theme="wide")))
     card = next(u for u in units if u.kind == "card")
     assert blocker(in_place(renderer, card, 3), 1) == "its pages are not as wide on the other side"
     assert pages_of(renderer.render(card, 4)) == pages_of(in_place(renderer, card, 4))
@@ -94,7 +99,7 @@ def test_a_book_built_on_two_cores_is_byte_for_byte_the_book_of_one(mini, tmp_pa
 def test_a_print_unit_moved_keeps_its_bleed_marks_and_text(tmp_path):
     edition = tmp_path / "mini"
     shutil.copytree(EDITIONS / "mini", edition, ignore=shutil.ignore_patterns("build"))
-    _, _, renderer, units = Builder(edition, Options(variant="print"))._prepare()
+    renderer, units = prepare(Builder(edition, Options(variant="print")))
     card = next(u for u in units if u.name == "card-02")
     for shift in (1, 2):
         moved, fresh = relocate(in_place(renderer, card, 7), shift), in_place(renderer, card, 7 + shift)

@@ -294,7 +294,7 @@ def test_serve_offers_the_site_of_the_current_generation(built):
     preview = Preview(root, Options())
     edition, _ = check(root)
     preview.generation = SimpleNamespace(number=1, edition=edition)
-    preview.builder.renderer = SimpleNamespace(theme=load_theme("default", root))
+    preview.builder.spec = SimpleNamespace(theme=load_theme("default", root))
     client = TestClient(make_app(preview, watch=False))   # no lifespan: no PDF is laid out
     home = client.get("/site/")
     assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")

@@ -1,15 +1,21 @@
 """An edition folder, kept open -> generations of the book as unit PDFs; each refresh lays out only what changed.
 
 The Builder is the long-lived form of the pipeline (`brochure serve` keeps
-one; `brochure build` uses one for a single refresh). It keeps the theme,
-the renderer (fonts, stylesheets), its worker processes, and in memory every
-unit written as PDF under a key made of the renderer, the unit's HTML and
-its first page; a unit is reused only while the bytes of every file its
-layout read (images, through the fetcher) are unchanged. The renderer (and
-its workers) are made again when brochure.yml, the theme or a file its
-stylesheets read (imports, fonts, the colour profile) changes, and then
-every unit is laid out again. Units not in memory are looked up in the
-cache on disk (pdf/cache.py) before they are laid out.
+one; `brochure build` uses one for a single refresh). It keeps the look of
+the book (the renderer's spec and what its stylesheets gave: pdf/spec.py),
+its worker processes, and in memory every unit written as PDF under a key
+made of the look, the unit's HTML and its first page; a unit is reused only
+while the bytes of every file its layout read (images, through the fetcher)
+are unchanged. The look (and the workers) are made again when brochure.yml,
+the theme, the bundled fonts or a file the stylesheets read (imports, fonts,
+the colour profile) changes, and then every unit is laid out again. Units
+not in memory are looked up in the cache on disk (pdf/cache.py) before they
+are laid out.
+
+A refresh forks the workers first, from brochure.yml and the theme alone,
+then reads the edition and makes the HTML while they import WeasyPrint and
+parse the stylesheets: the main process lays nothing out and never imports
+WeasyPrint, unless it lays out itself (`jobs` 1, or the tagged book).
 
 In a draft (`Options.draft`), a card with errors becomes a problem page and
 the rest of the book is built; otherwise any error stops the refresh, and
@@ -27,26 +33,28 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import weasyprint
-
-from ..resources import shipped
-from ..versions import code_digest as _code_digest
+from ..edition.config import load_config
 from ..edition.content import load_edition
 from ..edition.memo import EditionMemo
-from ..edition.models import Card, Edition
+from ..edition.models import Card, Config, Edition
 from ..pdf.assemble import assemble_pdf
 from ..pdf.cache import UnitCache
-from ..pdf.render import Book, Renderer, assemble, book_plan
+from ..pdf.spec import RendererSpec, StyleFacts
 from ..pdf.workers import UnitPdf, Writers
-from ..pdf.variants import PROFILE, make_variant
-from ..problems import ERROR, ContentError, Problem
+from ..pdf.variants import make_variant
+from ..problems import ERROR, BrochureError, ContentError, Problem
 from ..text.fonts import bundled_font_folders, font_files
 from ..themes.theme import Theme, load_theme
 from .plan import Plan
 from .speculation import Speculation
 from .units import Unit, blank_unit, book_units, card_unit, sommaire_unit
+
+if TYPE_CHECKING:
+    import weasyprint
+
+    from ..pdf.render import Book, Renderer
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -137,6 +145,7 @@ class WholeBook:
 
     def book(self) -> Book:
         """The pages as one document, ready to write."""
+        from ..pdf.render import assemble
         return assemble(self.plan, list(self.documents), self.edition.config)
 
 
@@ -162,25 +171,39 @@ class Digests:
         return all(self.of(path) == digest for path, digest in reads)
 
 
+@dataclass(frozen=True)
+class _Look:
+    """The renderer's spec, what its stylesheets gave, and the digest of every file they read."""
+
+    spec: RendererSpec
+    facts: StyleFacts
+    reads: tuple[tuple[Path, str], ...]
+
+    @functools.cached_property
+    def digest(self) -> str:
+        return hashlib.sha256(repr((self.spec.key(), self.reads)).encode()).hexdigest()[:16]
+
+
 class Builder:
     """Keeps an edition open and lays out only what changed since the last refresh.
 
     `jobs`: worker processes laying out units (1: in this process, unless `workers` asks for one
-    anyway: a server lays out in a worker, where a layout's time limit can stop it). `cache`: the unit
-    cache on disk, or None. Close the builder (or use it as a context manager) to stop its workers.
+    anyway: a server lays out in a worker, where a layout's time limit can stop it). A tagged book
+    (`Options.accessible`) is laid out in this process. `cache`: the unit cache on disk, or None. Close
+    the builder (or use it as a context manager) to stop its workers.
     """
 
     def __init__(self, root: Path, options: Options = Options(), jobs: int = 1, cache: UnitCache | None = None,
                  workers: bool = False):
         self.root = root.resolve()
         self.options = options
-        self.jobs, self.cache, self._always_workers = max(1, jobs), cache, workers
+        self.jobs, self.cache, self._always_workers = max(1, jobs), cache, workers and not options.accessible
+        if options.accessible:
+            self.jobs = 1
         self.generation: Generation | None = None
-        self.renderer: Renderer | None = None
+        self.spec: RendererSpec | None = None      # the look of the last refresh
+        self._look: _Look | None = None
         self._digests = Digests()
-        self._renderer_key: tuple | None = None
-        self._renderer_reads: tuple = ()
-        self._renderer_digest = ""
         self._written: dict[str, Written] = {}     # the units of the last generation, by key
         self._lengths: dict[str, int] = {}         # unit name -> its length in the last generation
         self._writers: Writers | None = None
@@ -200,19 +223,24 @@ class Builder:
             self._writers.close()
             self._writers = None
 
+    @property
+    def renderer(self) -> Renderer | None:
+        """The renderer of this process (made for the tagged book, or a build in one process), else None."""
+        return self._writers.renderer() if self._writers is not None and not self._writers.holds else None
+
     def refresh(self, progress: Progress | None = None) -> Generation:
         """Read the edition again, lay out what changed; raise ContentError (keeping the last generation) on errors.
 
         `progress(done, total)` is told of every unit laid out or found.
         """
         began = time.perf_counter()
-        edition, problems, renderer, units = self._prepare()
+        edition, problems, look, units = self._prepare()
+        spec = look.spec
         kept = {key: written.unit for key, written in self._written.items() if self._digests.unchanged(written.reads)}
-        rounds = Speculation(self._key, self._digests.of, renderer, self.cache, known=kept,
-                             guesses=self._lengths)
+        rounds = Speculation(self._key, self._digests.of, spec, self.cache, known=kept, guesses=self._lengths)
         try:
-            plan = rounds.plan(units, lambda pages: sommaire_unit(edition, renderer.theme, pages),
-                               blank_unit(edition, renderer.theme), self._writers_for(renderer), progress)
+            plan = rounds.plan(units, lambda pages: sommaire_unit(edition, spec.theme, pages),
+                               blank_unit(edition, spec.theme), self._writers_for(spec), progress)
         except BaseException:
             self.close()        # a worker may be busy with a unit no longer wanted, or gone
             raise
@@ -224,18 +252,20 @@ class Builder:
         written = tuple(self._written[key] for key in keys)
         self._lengths = {slot.unit.name: slot.pages for slot in plan.slots}
         if self.cache is not None:
-            self.cache.remember_lengths(renderer.variant.name, self._lengths)
+            self.cache.remember_lengths(spec.variant.name, self._lengths)
             self.cache.trim()
         problems += list(dict.fromkeys(problem for item in written for problem in item.unit.problems))
         reused = len(rounds.used & set(kept))
         log.info("refresh: %d unit(s) laid out, %d reused, %d from the cache", rounds.laid_out, reused,
                  rounds.from_cache)
         return self._next(edition, problems, plan, written, (rounds.laid_out, reused, rounds.from_cache),
-                          time.perf_counter() - began, renderer)
+                          time.perf_counter() - began, spec)
 
     def lay_out_whole(self, progress: Progress | None = None) -> WholeBook:
         """Every unit laid out in this process as a WeasyPrint document, each once (nothing kept for later)."""
-        edition, problems, renderer, units = self._prepare()
+        from ..pdf.render import book_plan
+        edition, problems, look, units = self._prepare()
+        renderer = self._writers_for(look.spec).renderer()
         done = [0]
         total = len(units) + any(unit.kind == "sommaire" for unit in units)   # + the sommaire's second pass
 
@@ -247,69 +277,110 @@ class Builder:
                 progress(min(done[0], total), total)
             return document
 
-        plan, documents = book_plan(units, renderer.theme, layout,
-                                    lambda pages: sommaire_unit(edition, renderer.theme, pages),
-                                    blank=blank_unit(edition, renderer.theme))
+        plan, documents = book_plan(units, look.spec.theme, layout,
+                                    lambda pages: sommaire_unit(edition, look.spec.theme, pages),
+                                    blank=blank_unit(edition, look.spec.theme))
         problems += list(renderer.layout_problems)
         return WholeBook(edition, plan, tuple(documents), tuple(sorted(problems)), done[0])
 
-    def _prepare(self) -> tuple[Edition, list[Problem], Renderer, list[Unit]]:
-        """The edition read again, the renderer for it, the HTML of every unit; ContentError on errors."""
+    def _prepare(self) -> tuple[Edition, list[Problem], _Look, list[Unit]]:
+        """The edition read again, the look of the book, the HTML of every unit; ContentError on errors.
+
+        The workers are started first, from brochure.yml and the theme: they make their renderer while
+        the edition is read and the HTML made here.
+        """
+        loaded = load_config(self.root)
+        early = self._spec_of(loaded[0], quiet=True) if loaded[0] is not None else None
+        if early is not None:
+            self._writers_for(early)
         log.info("checking the edition")
-        edition, problems = load_edition(self.root, partial=self.options.draft, memo=self._edition_memo)
+        edition, problems = load_edition(self.root, partial=self.options.draft, memo=self._edition_memo,
+                                         loaded=loaded)
         if edition is None or (not self.options.draft and any(p.severity == ERROR for p in problems)):
             raise ContentError([p for p in problems if p.severity == ERROR], self.root)
-        renderer = self._renderer_for(edition)
-        if any(problem.severity == ERROR for problem in renderer.problems):
-            raise ContentError([p for p in renderer.problems if p.severity == ERROR], self.root)
-        problems = [*problems, *renderer.theme.warnings, *renderer.problems]
+        spec = early if early is not None and early.config == edition.config else self._spec_of(edition.config)
+        writers = self._writers_for(spec)
+        templates = _templates_key(spec.theme, self._digests.of)
+        if templates != self._templates_key:
+            self._card_units, self._templates_key = {}, templates
         log.info("making the HTML of every unit")
-        units = book_units(edition, renderer.theme,
-                           card_unit_of=lambda card: self._card_unit(edition, card, renderer.theme))
+        units = book_units(edition, spec.theme,
+                           card_unit_of=lambda card: self._card_unit(edition, card, spec.theme))
         current = set(edition.cards)          # the HTML of cards no longer in the edition is forgotten
         self._card_units = {key: unit for key, unit in self._card_units.items()
                             if key[0] in current and key[1] == edition.config}
-        return edition, problems, renderer, units
+        look = self._look_for(spec, writers)
+        if look.facts.errors:
+            raise ContentError(look.facts.errors, self.root)
+        self.spec = spec
+        return edition, [*problems, *spec.theme.warnings, *look.facts.problems], look, units
 
-    def _next(self, edition, problems, plan, written, counts, seconds, renderer) -> Generation:
+    def _spec_of(self, config: Config, quiet: bool = False) -> RendererSpec | None:
+        """The look these options ask of the edition; with `quiet`, None when the theme cannot be loaded
+        (the reading of the edition that follows says why)."""
+        try:
+            theme = load_theme(self.options.theme or config.theme, config.root, edition_theme=config.theme)
+            variant = make_variant(self.options.variant or config.variant, self.options.accessible,
+                                   self.options.archival)
+        except BrochureError:
+            if quiet:
+                return None
+            raise
+        return RendererSpec(config, theme, variant, tuple(font_files(bundled_font_folders(config.root))))
+
+    def _writers_for(self, spec: RendererSpec) -> Writers:
+        """The workers of this look, started now if it is new (those of an earlier one are stopped).
+
+        A look whose facts are known (in memory, or in the cache) needs one worker at once, the others
+        when there is more than one unit to lay out; a new look starts every worker at once.
+        """
+        if self._look is not None and (self._look.spec != spec or not self._digests.unchanged(self._look.reads)):
+            log.info("the look changed (brochure.yml, the theme, a font or a file the stylesheets read)")
+            self._look, self._written = None, {}
+            self.close()            # their renderers read the stylesheets as they were
+        if self._look is None:
+            self._look = self._recorded_look(spec)
+        if self._writers is None or self._writers.spec != spec:
+            self.close()
+            self._writers = Writers(spec, self.jobs, in_workers=self._always_workers)
+            self._writers.start(1 if self._look is not None else self.jobs)
+        return self._writers
+
+    def _recorded_look(self, spec: RendererSpec) -> _Look | None:
+        """The look of `spec` as an earlier build left it in the cache, if every file its stylesheets read is
+        unchanged."""
+        if self.cache is None:
+            return None
+        found = self.cache.get(spec.key(), self._digests.of)
+        if found is None:
+            return None
+        log.info("the look of the last build: its stylesheets are not read again here")
+        return _Look(spec, StyleFacts(found.problems, found.reads),
+                     tuple((path, self._digests.of(path)) for path in found.reads))
+
+    def _look_for(self, spec: RendererSpec, writers: Writers) -> _Look:
+        """The look of `spec`: known, or asked of the renderer (a worker's, or this process's) and kept."""
+        if self._look is not None and self._look.spec == spec:
+            return self._look
+        log.info("loading the theme '%s' and its stylesheets", spec.theme.name)
+        facts = writers.facts()
+        reads = tuple(dict.fromkeys((*facts.reads, *spec.fonts)))
+        self._look = _Look(spec, StyleFacts(facts.problems, reads), tuple((path, self._digests.of(path))
+                                                                          for path in reads))
+        if self.cache is not None:
+            self.cache.put(spec.key(), UnitPdf(b"", 0, (), reads, problems=facts.problems), self._digests.of)
+        return self._look
+
+    def _next(self, edition, problems, plan, written, counts, seconds, spec: RendererSpec) -> Generation:
         previous = self.generation
         generation = Generation((previous.number + 1) if previous else 1, edition, plan, written,
                                 tuple(sorted(problems)), (), *counts, seconds,
-                                tuple(bundled_font_folders(edition.config.root)), _profile(renderer))
+                                tuple(bundled_font_folders(edition.config.root)), spec.profile())
         old = previous.page_keys() if previous else ()
         changed = tuple(number for number, key in enumerate(generation.page_keys(), start=1)
                         if number > len(old) or old[number - 1] != key)
         self.generation = replace(generation, changed_pages=changed)
         return self.generation
-
-    def _writers_for(self, renderer: Renderer) -> Writers:
-        """The workers of the current renderer (those of an earlier one are stopped)."""
-        if self._writers is None or self._writers.renderer is not renderer:
-            self.close()
-            self._writers = Writers(renderer, self.jobs, in_workers=self._always_workers)
-        return self._writers
-
-    def _renderer_for(self, edition: Edition) -> Renderer:
-        """The current renderer, or a new one when the config, the theme or a file its stylesheets read changed."""
-        config = edition.config
-        theme = load_theme(self.options.theme or config.theme, config.root, edition_theme=config.theme)
-        variant = make_variant(self.options.variant or config.variant, self.options.accessible, self.options.archival)
-        fonts = tuple(font_files(bundled_font_folders(config.root)))   # a font added or removed: a new renderer
-        key = (config, _theme_key(theme), variant, fonts)
-        if (self.renderer is None or key != self._renderer_key
-                or not self._digests.unchanged(self._renderer_reads)):
-            log.info("loading the theme '%s' and its stylesheets", theme.name)
-            self.renderer = Renderer(config, theme, variant)
-            self._renderer_key = key
-            self._renderer_reads = tuple((path, self._digests.of(path))
-                                         for path in dict.fromkeys((*self.renderer.style_reads, *fonts)))
-            self._renderer_digest = hashlib.sha256(repr((_code_digest(), weasyprint.__version__, key,
-                                                         self._renderer_reads)).encode()).hexdigest()[:16]
-            self._written, self._card_units = {}, {}
-        templates = _templates_key(theme, self._digests.of)
-        if templates != self._templates_key:
-            self._card_units, self._templates_key = {}, templates
-        return self.renderer
 
     def _card_unit(self, edition: Edition, card: Card, theme: Theme) -> Unit:
         """A card's HTML, made again only when the card, brochure.yml or a template changed."""
@@ -319,23 +390,9 @@ class Builder:
         return self._card_units[key]
 
     def _key(self, unit: Unit, start: int) -> str:
-        """What a unit's pages depend on, besides the files it reads: the renderer, its HTML, its first page."""
-        return hashlib.sha256(f"{self._renderer_digest}\0{start}\0{unit.html}\0{unit.fallback or ''}".encode()
+        """What a unit's pages depend on, besides the files it reads: the look, its HTML, its first page."""
+        return hashlib.sha256(f"{self._look.digest}\0{start}\0{unit.html}\0{unit.fallback or ''}".encode()
                               ).hexdigest()[:24]
-
-
-def _profile(renderer: Renderer) -> bytes | None:
-    """The bytes of the CMYK output profile of a print renderer, else None."""
-    if renderer.cmyk is None:
-        return None
-    found = (path for path in (renderer.config.root / PROFILE, shipped("assets") / PROFILE.relative_to("assets"))
-             if path.is_file())
-    return next(found).read_bytes()
-
-
-def _theme_key(theme: Theme) -> tuple:
-    return (theme.name, theme.chain, theme.template_dirs, theme.style_dirs, theme.stylesheets,
-            tuple(sorted(theme.start_on.items())))
 
 
 def _templates_key(theme: Theme, digest: Callable[[Path], str]) -> tuple:

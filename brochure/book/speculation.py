@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..pdf.cache import UnitCache
-from ..pdf.render import Renderer
+from ..pdf.spec import RendererSpec
 from ..pdf.workers import Done, UnitPdf, Writers
 from ..problems import BrochureError
 from .plan import Plan, fill_sommaire, paginate
@@ -47,14 +47,14 @@ class Speculation:
     when it can be moved, so a unit laid out ahead gives its true length to the units after it.
     """
 
-    def __init__(self, key: Callable[[Unit, int], str], digest: Callable[[Path], str], renderer: Renderer,
+    def __init__(self, key: Callable[[Unit, int], str], digest: Callable[[Path], str], spec: RendererSpec,
                  cache: UnitCache | None, known: dict[str, UnitPdf] | None = None,
                  guesses: dict[str, int] | None = None):
         """`known`: units already written (by key), checked by the caller; `guesses`: unit name -> length."""
-        self._unit_key, self.digest, self.renderer, self.cache = key, digest, renderer, cache
+        self._unit_key, self.digest, self.spec, self.cache = key, digest, spec, cache
         self._keys: dict[tuple[int, int], tuple[Unit, str]] = {}   # (unit, first page) -> (unit kept alive, key)
         self.known: dict[str, UnitPdf] = dict(known or {})
-        self.guesses = dict(guesses or (cache.lengths(renderer.variant.name) if cache is not None else {}))
+        self.guesses = dict(guesses or (cache.lengths(spec.variant.name) if cache is not None else {}))
         self.laid_out = self.from_cache = 0
         self.used: set[str] = set()           # the keys the last plan was made from (the sommaire's first pass too)
         self.held: dict[str, Held] = {}       # unit identity (its key at page 0) -> its layout held in a worker
@@ -70,7 +70,7 @@ class Speculation:
             self.used = set()
             length = self._length(wanted, places, writers)
             try:
-                plan = paginate(units, self.renderer.theme.start_on, length, blank)
+                plan = paginate(units, self.spec.theme.start_on, length, blank)
                 if _cards_placed(plan, self._exact_slots):   # the sommaire's page numbers are known
                     exact, self._exact = self._exact, True      # and so is its own first page
                     plan = fill_sommaire(plan, sommaire_with, length)

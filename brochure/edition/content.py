@@ -40,8 +40,8 @@ MISSING = "missing"
 NO_PHOTO = "none"
 
 
-def load_edition(root: Path, partial: bool = False, memo: EditionMemo | None = None
-                 ) -> tuple[Edition | None, list[Problem]]:
+def load_edition(root: Path, partial: bool = False, memo: EditionMemo | None = None,
+                 loaded: tuple[Config | None, list[Problem]] | None = None) -> tuple[Edition | None, list[Problem]]:
     """Read and check the whole edition; the Edition is None when there is any error.
 
     `partial`: a card, editorial or back page with errors is set aside as `Edition.broken` (with its
@@ -49,8 +49,10 @@ def load_edition(root: Path, partial: bool = False, memo: EditionMemo | None = N
     brochure.yml still gives no Edition.
     `memo`: the caller's memory of its last reading (`EditionMemo`); a file whose bytes, and everything its
     check read, are unchanged gives back the same record and problems without being parsed again.
+    `loaded`: what `load_config(root)` gave the caller just before, not read again.
     """
-    config, problems = load_config(root)
+    config, problems = loaded if loaded is not None else load_config(root)
+    problems = list(problems)
     if config is None:
         return None, problems
     fonts = memo.fonts(config) if memo is not None else printable(bundled_font_folders(config.root))

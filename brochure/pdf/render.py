@@ -30,7 +30,8 @@ from ..edition.content import MAX_PIXELS
 from ..book.plan import Plan, fill_sommaire, paginate
 from ..book.units import Unit
 from ..resources import shipped
-from ..text.fonts import BundledFonts, bundled_font_folders
+from ..text.fonts import bundled_font_folders
+from .fontconfig import BundledFonts
 from .relocate import blocker, relocate, render as movable
 from ..edition.models import Config
 from ..limits import LAYOUT_SECONDS
@@ -40,6 +41,7 @@ from . import colours
 from .css_messages import captured, layout_problems, line_naming, nearest, url_name
 from .css_messages import problems as css_problems
 from .findings import Finding, Placed, layout_findings, unit_findings, unit_label
+from .spec import StyleFacts
 from .time_limit import time_limit
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
 
@@ -220,6 +222,10 @@ class Renderer:
         self.layout_problems: dict[Problem, None] = {}         # CSS found wrong only while laying out (var())
         # What the stylesheets read (their imports, fonts, the profile): a change there needs a new Renderer.
         self.style_reads = tuple(dict.fromkeys((*sheets, *self.fetcher.take_reads())))
+
+    def facts(self) -> StyleFacts:
+        """What its stylesheets gave: their problems, and every file they read (spec.py)."""
+        return StyleFacts(self.problems, self.style_reads)
 
     def _css(self, **source) -> weasyprint.CSS:
         return weasyprint.CSS(**source, url_fetcher=self.fetcher, font_config=self.fonts,

@@ -92,9 +92,9 @@ class Preview:
     def watched(self) -> list[Path]:
         """The edition folder, and the theme folders outside it."""
         folders = [self.root]
-        renderer = self.builder.renderer
-        if renderer is not None:
-            for folder in (*renderer.theme.template_dirs, *renderer.theme.style_dirs):
+        spec = self.builder.spec
+        if spec is not None:
+            for folder in (*spec.theme.template_dirs, *spec.theme.style_dirs):
                 if not folder.resolve().is_relative_to(self.root):
                     folders.append(folder.resolve())
         return folders
@@ -197,7 +197,7 @@ def make_app(preview: Preview, watch: bool = True) -> Starlette:
             return Response("nothing built yet", status_code=404)
         if generation.number not in made_sites:
             from ..web.site import make_site
-            made = await asyncio.to_thread(make_site, generation.edition, preview.builder.renderer.theme, None,
+            made = await asyncio.to_thread(make_site, generation.edition, preview.builder.spec.theme, None,
                                            preview.root / "build" / ".cache")
             made_sites.clear()
             made_sites[generation.number] = made

@@ -1,39 +1,29 @@
-"""The bundled fonts -> a WeasyPrint font configuration that sees only them, and the characters they can print.
+"""The bundled fonts (`assets/fonts` of the edition, then brochure's) -> their files and the characters they can print.
 
-WeasyPrint finds fonts through fontconfig; left alone, fontconfig falls back
-on the system's fonts for a character the theme's fonts lack, and the book
-silently embeds a font we did not choose. `BundledFonts` is WeasyPrint's
-FontConfiguration on a fontconfig configuration of our own, made in memory
-and holding only the font files of `assets/fonts` (no configuration file, no
-cache, no environment variable: nothing outlives the build or leaks into the
-next one). Among them, `brochure-symbols/` is the fallback for the symbols
-the theme's fonts lack (arrows, mathematical operators, dingbats...).
+Only these fonts are used: pdf/fontconfig.py gives WeasyPrint a font
+configuration that sees them alone. Among them, `brochure-symbols/` is the
+fallback for the symbols the theme's fonts lack (arrows, mathematical
+operators, dingbats...). This module does not import WeasyPrint: the
+edition is read and checked in a process that lays nothing out.
 
 A character is printable when a font claims it in its cmap with a glyph that
 draws something: a font whose glyph for « ⊗ » is empty would print a blank.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
-import logging
-import os
 import threading
 import unicodedata
 from pathlib import Path
 from typing import Callable
 
-import cffi
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
-from weasyprint.text import ffi as weasyprint_ffi
-from weasyprint.text.fonts import FontConfiguration
 
 from ..problems import BrochureError
 from ..resources import shipped
 
-log = logging.getLogger(__name__)
 FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
 DRAWN_ELSEWHERE = ("CBDT", "sbix", "COLR", "SVG ")   # colour fonts: glyphs without outlines still show
 
@@ -56,33 +46,6 @@ def font_files(folders) -> list[Path]:
         files += [path for path in sorted(folder.rglob("*")) if path.suffix.lower() in FONT_SUFFIXES
                   and path.is_file() and path.resolve().is_relative_to(inside)]
     return files
-
-
-@functools.cache
-def _fontconfig():
-    """The two fontconfig calls WeasyPrint does not declare, on WeasyPrint's own library handle and types."""
-    ffi = cffi.FFI()
-    ffi.include(weasyprint_ffi.ffi)
-    ffi.cdef("FcConfig * FcConfigCreate (void);")
-    return weasyprint_ffi._dlopen(ffi, "libfontconfig-1", "fontconfig-1", "fontconfig", "libfontconfig.so.1",
-                                  "libfontconfig.1.dylib", "libfontconfig-1.dll")
-
-
-class BundledFonts(FontConfiguration):
-    """WeasyPrint's font configuration, on a fontconfig configuration holding the fonts of `folders` alone."""
-
-    def __init__(self, folders: list[Path]):
-        super().__init__()
-        fontconfig = weasyprint_ffi.fontconfig
-        config = _fontconfig().FcConfigCreate()
-        printable(tuple(folders))  # every file is a readable font (cached: `check` has read them already)
-        for path in font_files(folders):
-            if not fontconfig.FcConfigAppFontAddFile(config, os.fsencode(path)):
-                log.debug("fontconfig cannot read %s; WeasyPrint loads it itself from @font-face", path)
-        font_map = weasyprint_ffi.ffi.cast("PangoFcFontMap *", self.font_map)
-        weasyprint_ffi.pangoft2.pango_fc_font_map_set_config(font_map, config)  # drops the system's configuration
-        fontconfig.FcConfigDestroy(config)  # the font map keeps its own reference, as in WeasyPrint
-        self._config = config
 
 
 def read_font(path: Path, data: bytes | None = None) -> TTFont:

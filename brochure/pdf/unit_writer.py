@@ -1,0 +1,192 @@
+"""A unit and its first page -> the unit laid out, moved there and written as PDF with its facts (a worker's side).
+
+Documents cannot cross processes, so each unit is laid out and written to
+PDF on its own (its layout released at once), with what the assembler needs:
+its page count, its bookmark levels, the files it read. A link to an anchor
+of another unit (the sommaire's, a note's) would be dropped by WeasyPrint
+writing the unit alone; it is written as a `brochure-anchor:` URI, which the
+assembler turns into a jump to the named destination. WeasyPrint's warnings
+in a worker are sent back and logged again in the main process.
+
+The functions at the end are what a worker process runs (workers.py sends
+them by name): `start` makes the worker's renderer, then `write`, `hold`,
+`place`, `drop` and `facts` serve the main process. A build in one process
+calls `write_unit` itself.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pikepdf
+
+from ..book.units import Unit
+from ..edition.models import Config
+from ..text.fonts import bundled_font_folders
+from .findings import Placed, unit_findings
+from .relocate import MovableDocument, blocker, relocate
+from .render import Renderer, set_metadata
+from .spec import RendererSpec, StyleFacts
+from .subset import font_files, postscript_name
+from .variants import cmyk_operators
+from .workers import ANCHOR_SCHEME, UnitPdf
+
+log = logging.getLogger(__name__)
+_IDS = re.compile(r"""\sid=["']([^"']+)["']""")
+_LOCAL_LINKS = re.compile(r"""(\shref=["'])#([^"']+)(["'])""")
+
+
+def pdf_identifier(config: Config) -> bytes:
+    return hashlib.md5(f"{config.title}|{config.years}|{config.date}".encode()).hexdigest().encode()
+
+
+def outside_links(html: str) -> str:
+    """The unit's HTML with every link to an anchor it does not hold made a `brochure-anchor:` URI."""
+    ids = set(_IDS.findall(html))
+    return _LOCAL_LINKS.sub(lambda m: m.group(0) if m.group(2) in ids
+                            else f"{m.group(1)}{ANCHOR_SCHEME}{m.group(2)}{m.group(3)}", html)
+
+
+@dataclass
+class LaidUnit:
+    """A unit laid out from a first page and not yet written (held in the process that laid it out)."""
+
+    unit: Unit                            # links to other units already made `brochure-anchor:` URIs
+    start: int
+    document: MovableDocument
+    reads: tuple[Path, ...]
+    logged: tuple[tuple[str, int, str], ...]
+    problems: tuple[Problem, ...]
+
+
+def lay_out_unit(renderer: Renderer, unit: Unit, start: int) -> LaidUnit:
+    """Lay out `unit` from page `start`, with what its layout read and what WeasyPrint said."""
+    renderer.fetcher.take_reads()
+    renderer.layout_problems.clear()
+    unit = replace(unit, html=outside_links(unit.html),
+                   fallback=outside_links(unit.fallback) if unit.fallback else None)
+    with _Recorder() as recorder:
+        document = renderer.render(unit, start)
+    renderer.fetcher.raise_refused(unit.name)
+    return LaidUnit(unit, start, document, renderer.fetcher.take_reads(), recorder.logged,
+                    tuple(renderer.layout_problems))
+
+
+def write_laid(renderer: Renderer, laid: LaidUnit, start: int) -> UnitPdf:
+    """A laid-out unit written as PDF from page `start` (moved there if laid out elsewhere), its layout let go."""
+    document = laid.document if start == laid.start else relocate(laid.document, start - laid.start)
+    laid.document = None
+    unit = laid.unit
+    with _Recorder() as recorder:
+        set_metadata(document, renderer.config)
+        levels = tuple(level for page in document.pages for level, *_ in page.bookmarks)
+        pages = len(document.pages)
+        findings = tuple(unit_findings(document.pages, Placed(unit.name, unit.kind, start, pages, unit.kept)))
+        data = document.write_pdf(**{**renderer.variant.options(), "uncompressed_pdf": True,
+                                     "pdf_identifier": pdf_identifier(renderer.config)})
+        del document
+    renderer.fetcher.raise_refused(unit.name)
+    if renderer.cmyk is not None:
+        data = cmyk_operators(data, renderer.cmyk)
+    data = _compact(data, font_files(bundled_font_folders(renderer.config.root)))
+    reads = tuple(dict.fromkeys((*laid.reads, *renderer.fetcher.take_reads())))
+    return UnitPdf(data, pages, levels, reads, laid.logged + recorder.logged, laid.problems, findings)
+
+
+def write_unit(renderer: Renderer, unit: Unit, start: int) -> UnitPdf:
+    """Lay out `unit` from page `start`, write it as PDF with the book's metadata, let its layout go."""
+    return write_laid(renderer, lay_out_unit(renderer, unit, start), start)
+
+
+def _compact(data: bytes, bundled: dict[str, Path]) -> bytes:
+    """The unit's PDF compressed, without the programs of the bundled fonts (the assembler embeds each once).
+
+    A program left out is named in its descriptor (`/BrochureFont`), for the assembler to find its file.
+    """
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for font in pdf.objects:
+            if (isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == "/Type0"
+                    and font.get("/Encoding") == "/Identity-H"):
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                key = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
+                name = postscript_name(descriptor[key].read_bytes()) if key in descriptor else None
+                if name in bundled:
+                    descriptor[key].write(b"")
+                    descriptor.BrochureFont = pikepdf.String(name)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)   # pikepdf's zlib: WeasyPrint's took seconds on a big CMYK profile
+    return out.getvalue()
+
+
+class _Recorder(logging.Handler):
+    """Keeps WeasyPrint's warnings of one unit, to be logged again where the build runs."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.logged: tuple = ()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.logged += ((record.name, record.levelno, record.getMessage()),)
+
+    def __enter__(self):
+        logging.getLogger("weasyprint").addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        logging.getLogger("weasyprint").removeHandler(self)
+
+
+_renderer: Renderer | None = None            # one per worker process, made when it starts
+_failure: BaseException | None = None        # why it could not be made (told with every task)
+_held: dict[str, LaidUnit] = {}              # the units this worker laid out and was not yet told where to write
+
+
+def start(spec: RendererSpec) -> None:
+    """A worker's first act: make its renderer. A failure is kept and raised by every task (an initializer that
+    raises would break the pool, and the main process would only learn that a process stopped)."""
+    global _renderer, _failure
+    logging.getLogger("weasyprint").propagate = False   # its warnings go back with the result
+    _held.clear()
+    try:
+        _renderer, _failure = Renderer(spec.config, spec.theme, spec.variant, spec.layout_seconds), None
+    except Exception as error:      # noqa: BLE001 (raised again, whole, by the task that asks for the renderer)
+        _renderer, _failure = None, error
+
+
+def renderer() -> Renderer:
+    if _failure is not None:
+        raise _failure
+    return _renderer
+
+
+def facts() -> StyleFacts:
+    return renderer().facts()
+
+
+def write(unit: Unit, start: int) -> UnitPdf:
+    return write_unit(renderer(), unit, start)
+
+
+def hold(key: str, unit: Unit, start: int) -> tuple[int, bool, bool]:
+    """Lay out and keep; its length, and whether it may be moved by an even, an odd number of pages."""
+    laid = lay_out_unit(renderer(), unit, start)
+    _held[key] = laid
+    return len(laid.document.pages), blocker(laid.document, 2) is None, blocker(laid.document, 1) is None
+
+
+def place(key: str, start: int) -> tuple[UnitPdf, bool]:
+    """Write a held unit from page `start`; laid out again there if it cannot be moved. (PDF, laid out again)"""
+    laid = _held.pop(key)
+    why = blocker(laid.document, start - laid.start)
+    if why is None:
+        return write_laid(renderer(), laid, start), False
+    log.info("%s: laid out again at p. %d, not moved from p. %d: %s", laid.unit.name, start, laid.start, why)
+    return write_unit(renderer(), laid.unit, start), True
+
+
+def drop(key: str) -> None:
+    _held.pop(key, None)
