@@ -112,21 +112,29 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     found = record.found() if record is not None else None
     if found is not None:
         return _up_to_date(root, found, began)
-    from .book.builder import Builder, Options
-    from .pdf.cache import UnitCache
-    from .pdf.preflight import preflight
     from .pdf.variants import make_variant
+    from .pdf.workers import fork_workers
     config, _ = load_config(root)
     if config is not None:   # else the builder reports every problem of the edition
         chosen = make_variant(variant or config.variant, accessible, archival)
         target = output or book_target(config, chosen)
         _theme(config, theme)
         check_pdf_target(target, sources(config))
-    if strict:
-        check(root, strict=True, theme=theme)
+    jobs = 1 if accessible else jobs or os.cpu_count() or 1
+    forked = fork_workers(1) if jobs > 1 else []   # imports WeasyPrint meanwhile, in its own process
+    try:
+        if strict:
+            check(root, strict=True, theme=theme)
+        from .book.builder import Builder, Options
+        from .pdf.cache import UnitCache
+        from .pdf.preflight import preflight
+    except BaseException:
+        for pool in forked:
+            pool.shutdown(cancel_futures=True)
+        raise
     folder = root.resolve() / BUILD_DIR / CACHE_DIR
-    with Builder(root, Options(theme, variant, accessible, archival, draft), jobs or os.cpu_count() or 1,
-                 UnitCache(folder) if cache and not accessible else None) as builder:
+    with Builder(root, Options(theme, variant, accessible, archival, draft), jobs,
+                 UnitCache(folder) if cache and not accessible else None, forked=forked) as builder:
         if accessible:
             from .pdf.render import pdf_bytes
             made = builder.lay_out_whole(progress)

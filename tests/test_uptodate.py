@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result as Ran
 from PIL import Image
 
-import brochure.book.builder as builder_module
+import brochure.pdf.assemble as assemble_module
 from brochure.build import build
 from brochure.cli import main
 from brochure.pdf.record import BookRecord, BuildOptions, edition_inputs, record_key
@@ -211,7 +211,7 @@ def test_a_failed_build_leaves_no_record_of_the_new_sources(edition, monkeypatch
 
     def broken(*args):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(builder_module, "assemble_pdf", broken)
+    monkeypatch.setattr(assemble_module, "assemble_pdf", broken)
     with pytest.raises(RuntimeError):
         build(edition.root, jobs=2)
     monkeypatch.undo()

@@ -39,7 +39,6 @@ from ..edition.config import load_config
 from ..edition.content import load_edition
 from ..edition.memo import EditionMemo
 from ..edition.models import Card, Config, Edition
-from ..pdf.assemble import assemble_pdf
 from ..pdf.cache import UnitCache
 from ..pdf.spec import RendererSpec, StyleFacts
 from ..pdf.workers import UnitPdf, Writers
@@ -122,6 +121,7 @@ class Generation:
     @functools.cached_property
     def pdf(self) -> bytes:
         """The book as one PDF (assembled once, on first use)."""
+        from ..pdf.assemble import assemble_pdf     # pikepdf and HarfBuzz: not before a worker is started
         return assemble_pdf([written.unit for written in self.written], list(self.font_folders), self.profile)
 
 
@@ -189,12 +189,13 @@ class Builder:
 
     `jobs`: worker processes laying out units (1: in this process, unless `workers` asks for one
     anyway: a server lays out in a worker, where a layout's time limit can stop it). A tagged book
-    (`Options.accessible`) is laid out in this process. `cache`: the unit cache on disk, or None. Close
-    the builder (or use it as a context manager) to stop its workers.
+    (`Options.accessible`) is laid out in this process. `cache`: the unit cache on disk, or None.
+    `forked`: workers its caller started already (`fork_workers`), taken as the first ones. Close the
+    builder (or use it as a context manager) to stop its workers.
     """
 
     def __init__(self, root: Path, options: Options = Options(), jobs: int = 1, cache: UnitCache | None = None,
-                 workers: bool = False):
+                 workers: bool = False, forked: list | None = None):
         self.root = root.resolve()
         self.options = options
         self.jobs, self.cache, self._always_workers = max(1, jobs), cache, workers and not options.accessible
@@ -210,6 +211,7 @@ class Builder:
         self._card_units: dict[tuple, Unit] = {}
         self._templates_key: tuple = ()
         self._edition_memo = EditionMemo()     # a refresh parses and checks again only the files that changed
+        self._forked = list(forked or [])       # taken by the first workers made
 
     def __enter__(self):
         return self
@@ -222,6 +224,9 @@ class Builder:
         if self._writers is not None:
             self._writers.close()
             self._writers = None
+        for pool in self._forked:
+            pool.shutdown(cancel_futures=True)
+        self._forked = []
 
     @property
     def renderer(self) -> Renderer | None:
@@ -341,8 +346,9 @@ class Builder:
         if self._look is None:
             self._look = self._recorded_look(spec)
         if self._writers is None or self._writers.spec != spec:
+            forked, self._forked = self._forked, []
             self.close()
-            self._writers = Writers(spec, self.jobs, in_workers=self._always_workers)
+            self._writers = Writers(spec, self.jobs, in_workers=self._always_workers, forked=forked)
             self._writers.start(1 if self._look is not None else self.jobs)
         return self._writers
 

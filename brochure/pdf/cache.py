@@ -18,8 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from ..problems import Problem
-from .preflight import Finding
+from ..problems import Finding, Problem
 from .workers import UnitPdf
 
 log = logging.getLogger(__name__)

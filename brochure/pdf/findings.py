@@ -22,7 +22,7 @@ from typing import Iterator
 
 from weasyprint.formatting_structure import boxes
 
-from .preflight import Finding
+from ..problems import Finding
 
 TOLERANCE_PX = 1.0        # what rounding and italic overhang may add without anyone noticing (WeasyPrint's px)
 MIN_LINES = 5             # a page the theme did not ask for must hold at least this many lines...

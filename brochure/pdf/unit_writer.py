@@ -9,7 +9,7 @@ assembler turns into a jump to the named destination. WeasyPrint's warnings
 in a worker are sent back and logged again in the main process.
 
 The functions at the end are what a worker process runs (workers.py sends
-them by name): `start` makes the worker's renderer, then `write`, `hold`,
+them by name): `start`, its first task, makes its renderer, then `write`, `hold`,
 `place`, `drop` and `facts` serve the main process. A build in one process
 calls `write_unit` itself.
 """
@@ -140,16 +140,15 @@ class _Recorder(logging.Handler):
         logging.getLogger("weasyprint").removeHandler(self)
 
 
-_renderer: Renderer | None = None            # one per worker process, made when it starts
+_renderer: Renderer | None = None            # one per worker process, made by its first task
 _failure: BaseException | None = None        # why it could not be made (told with every task)
 _held: dict[str, LaidUnit] = {}              # the units this worker laid out and was not yet told where to write
 
 
 def start(spec: RendererSpec) -> None:
-    """A worker's first act: make its renderer. A failure is kept and raised by every task (an initializer that
-    raises would break the pool, and the main process would only learn that a process stopped)."""
+    """A worker's first task: make its renderer. A failure is kept and raised by every later task, so that the
+    main process learns why (not only that a process stopped)."""
     global _renderer, _failure
-    logging.getLogger("weasyprint").propagate = False   # its warnings go back with the result
     _held.clear()
     try:
         _renderer, _failure = Renderer(spec.config, spec.theme, spec.variant, spec.layout_seconds), None

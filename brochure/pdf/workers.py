@@ -2,12 +2,14 @@
 
 `Writers` keeps one worker process per job, each a pool of its own, so that
 a unit laid out ahead and held is placed by the worker that holds it. The
-workers are forked as soon as the look of the book is known (`start`),
-before the edition is read: each imports WeasyPrint and makes its renderer
-(unit_writer.py) while the main process reads the cards and makes their
-HTML, and the main process itself never imports WeasyPrint. What a worker
-runs is named here and found in unit_writer.py by the worker, so that this
-module, the assembler and the cache stay light.
+workers are forked early: `fork_workers` as soon as `brochure build` knows
+it has work to do, the others as soon as the look of the book is known
+(`Writers.start`), before the edition is read. Each imports WeasyPrint and
+the layout code, then makes its renderer (its first task), while the main
+process reads the cards and makes their HTML; the main process itself never
+imports WeasyPrint. What a worker runs is named here and found in
+unit_writer.py by the worker, so that this module (imported before the
+fork), the assembler and the cache stay light.
 """
 from __future__ import annotations
 
@@ -19,13 +21,12 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..book.units import Unit
-from ..problems import BrochureError, Problem
-from .preflight import Finding
-from .spec import RendererSpec, StyleFacts
+from ..problems import BrochureError, Finding, Problem
 
 if TYPE_CHECKING:
+    from ..book.units import Unit
     from .render import Renderer
+    from .spec import RendererSpec, StyleFacts
 
 log = logging.getLogger(__name__)
 ANCHOR_SCHEME = "brochure-anchor:"
@@ -83,11 +84,17 @@ class Writers:
     one finished.
     """
 
-    def __init__(self, spec: RendererSpec, jobs: int, in_workers: bool = False):
+    def __init__(self, spec: RendererSpec, jobs: int, in_workers: bool = False,
+                 forked: list[ProcessPoolExecutor] | None = None):
+        """`forked`: workers started by `fork_workers`, taken as the first ones (and closed with these)."""
         self.spec = spec
         self.jobs = jobs
         self._in_workers = jobs > 1 or in_workers
         self._pools: list[ProcessPoolExecutor | None] = [None] * jobs if self._in_workers else []
+        self._forked = list(forked or []) if self._in_workers else []
+        for pool in forked or []:
+            if not self._in_workers:
+                pool.shutdown(cancel_futures=True)
         self._local: Renderer | None = None
         self._tasks: dict[Future, _Task] = {}
         self._waiting: dict[str, tuple[Unit, int]] = {}             # in this process: asked, not yet written
@@ -175,27 +182,30 @@ class Writers:
                                 "or killed): run the command again, with --jobs 1 to lay out in one process") from None
 
     def _pool(self, index: int) -> ProcessPoolExecutor:
-        """Worker `index`, forked now if it is not running yet."""
+        """Worker `index`, forked now if it is not running yet; its first task makes its renderer."""
         if self._pools[index] is None:
-            self._pools[index] = ProcessPoolExecutor(1, get_context("fork"), _start_worker, (self.spec,))
-            self._pools[index].submit(_in_worker, "ready")       # forks it now, not at its first unit
+            pool = self._forked.pop(0) if self._forked else fork_workers(1)[0]
+            pool.submit(_in_worker, "start", self.spec)       # before any other task of this worker
+            self._pools[index] = pool
         return self._pools[index]
 
     def _idlest(self) -> int:
-        """The worker with the fewest tasks waiting, a running one before one not started."""
-        load = [0] * len(self._pools)
+        """The worker with the fewest layouts to do, then the fewest tasks (placing a held unit is short), a
+        running one before one not started."""
+        layouts, tasks = [0] * len(self._pools), [0] * len(self._pools)
         for task in self._tasks.values():
-            load[task.worker] += 1
-        return min(range(len(load)), key=lambda index: (load[index], self._pools[index] is None))
+            layouts[task.worker] += task.lays_out
+            tasks[task.worker] += 1
+        return min(range(len(tasks)), key=lambda index: (layouts[index], tasks[index], self._pools[index] is None))
 
     def _submit(self, task: _Task, name: str, *args) -> None:
         self._tasks[self._pool(task.worker).submit(_in_worker, name, *args)] = task
 
     def close(self) -> None:
-        for pool in self._pools:
+        for pool in (*self._pools, *self._forked):
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-        self._pools = [None] * len(self._pools)
+        self._pools, self._forked = [None] * len(self._pools), []
         self._tasks.clear()
         self._waiting.clear()
         self._holder.clear()
@@ -207,10 +217,19 @@ class Writers:
         self.close()
 
 
-def _start_worker(spec: RendererSpec) -> None:
-    """The initializer of a worker process: WeasyPrint imported, the renderer made (unit_writer.start)."""
-    from . import unit_writer
-    unit_writer.start(spec)
+def fork_workers(count: int) -> list[ProcessPoolExecutor]:
+    """`count` worker processes forked now: they import WeasyPrint and the layout code while this process goes
+    on; a `Writers` takes them and tells them which renderer to make."""
+    pools = [ProcessPoolExecutor(1, get_context("fork"), _import_worker) for _ in range(count)]
+    for pool in pools:
+        pool.submit(_in_worker, "ready")       # forks it now, not at its first task
+    return pools
+
+
+def _import_worker() -> None:
+    """The initializer of a worker process: the layout code imported (unit_writer.py, WeasyPrint)."""
+    logging.getLogger("weasyprint").propagate = False   # its warnings go back with the result
+    from . import unit_writer  # noqa: F401
 
 
 def _in_worker(name: str, *args):
