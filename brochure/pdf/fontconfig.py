@@ -19,7 +19,7 @@ import cffi
 from weasyprint.text import ffi as weasyprint_ffi
 from weasyprint.text.fonts import FontConfiguration
 
-from ..text.fonts import font_files, read_font
+from ..text.fonts import font_files
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,7 @@ class BundledFonts(FontConfiguration):
         super().__init__()
         fontconfig = weasyprint_ffi.fontconfig
         config = _fontconfig().FcConfigCreate()
-        for path in font_files(folders):
-            read_font(path)     # a readable font, else one line naming it (what it can print: text/fonts.py)
+        for path in font_files(folders):   # each read when the edition was (text/fonts.printable names a bad one)
             if not fontconfig.FcConfigAppFontAddFile(config, os.fsencode(path)):
                 log.debug("fontconfig cannot read %s; WeasyPrint loads it itself from @font-face", path)
         font_map = weasyprint_ffi.ffi.cast("PangoFcFontMap *", self.font_map)
