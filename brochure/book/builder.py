@@ -243,9 +243,11 @@ class Builder:
         spec = look.spec
         kept = {key: written.unit for key, written in self._written.items() if self._digests.unchanged(written.reads)}
         rounds = Speculation(self._key, self._digests.of, spec, self.cache, known=kept, guesses=self._lengths)
+        writers = self._writers_for(spec)
+        writers.while_waiting = _import_assembler     # pikepdf and HarfBuzz, while the workers lay out
         try:
             plan = rounds.plan(units, lambda pages: sommaire_unit(edition, spec.theme, pages),
-                               blank_unit(edition, spec.theme), self._writers_for(spec), progress)
+                               blank_unit(edition, spec.theme), writers, progress)
         except BaseException:
             self.close()        # a worker may be busy with a unit no longer wanted, or gone
             raise
@@ -399,6 +401,10 @@ class Builder:
         """What a unit's pages depend on, besides the files it reads: the look, its HTML, its first page."""
         return hashlib.sha256(f"{self._look.digest}\0{start}\0{unit.html}\0{unit.fallback or ''}".encode()
                               ).hexdigest()[:24]
+
+
+def _import_assembler() -> None:
+    from ..pdf import assemble  # noqa: F401
 
 
 def _templates_key(theme: Theme, digest: Callable[[Path], str]) -> tuple:

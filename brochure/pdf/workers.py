@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from ..problems import BrochureError, Finding, Problem
 
@@ -81,7 +81,7 @@ class Writers:
     and writes it; `hold` lays it out and keeps it in its worker, for `place` to write it later from its
     true first page (moved there, not laid out again, when relocate.py allows) or `drop` to forget it;
     `withdraw` takes back a `write` not yet started; `done` waits for at least one task and gives every
-    one finished.
+    one finished (calling `while_waiting` first, once: this process is idle then).
     """
 
     def __init__(self, spec: RendererSpec, jobs: int, in_workers: bool = False,
@@ -99,6 +99,7 @@ class Writers:
         self._tasks: dict[Future, _Task] = {}
         self._waiting: dict[str, tuple[Unit, int]] = {}             # in this process: asked, not yet written
         self._holder: dict[str, int] = {}                             # held key -> the worker holding it
+        self.while_waiting: Callable[[], object] | None = None       # done once, when first waiting for workers
 
     def start(self, count: int) -> None:
         """Fork the first `count` workers now (each makes its renderer at once)."""
@@ -171,6 +172,9 @@ class Writers:
             del self._waiting[key]
             written = write_unit(self.renderer(), unit, start)         # its warnings were logged here
             return [Done(key, unit, start, written.pages, written)]
+        if self.while_waiting is not None:
+            self.while_waiting, then = None, self.while_waiting
+            then()
         wait(list(self._tasks), return_when=FIRST_COMPLETED)
         finished = [(future, self._tasks.pop(future)) for future in list(self._tasks) if future.done()]
         try:
