@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from brochure.book import builder as builder_module
+from brochure.pdf import assemble as assemble_module
 from brochure.build import build, preview
 from brochure.problems import BrochureError, ContentError
 from conftest import EDITIONS, Pdf
@@ -143,7 +143,7 @@ def test_a_failed_build_leaves_the_previous_pdf_untouched(mini, monkeypatch):
 
     def broken(*args):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(builder_module, "assemble_pdf", broken)   # the last step before the file is written
+    monkeypatch.setattr(assemble_module, "assemble_pdf", broken)   # the last step before the file is written
     with pytest.raises(RuntimeError):
         build(mini, cache=False)   # the sources are back as built: with its record, the build would be up to date
     assert result.path.read_bytes() == before

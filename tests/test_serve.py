@@ -27,8 +27,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A copy of the mini edition (with its own variables.css to edit), served on a free port."""
+def server(tmp_path_factory, browser):
+    """A copy of the mini edition (with its own variables.css to edit), served on a free port.
+
+    Started after the browser, and so stopped before it: the server's layout processes are forked from this
+    process and hold copies of its file descriptors, those of the pipes to Playwright's driver among them;
+    the driver ends when its pipe closes, which it does only once no process holds it."""
     import uvicorn
     edition = tmp_path_factory.mktemp("serve") / "mini"
     shutil.copytree(EDITIONS / "mini", edition, ignore=shutil.ignore_patterns("build"))

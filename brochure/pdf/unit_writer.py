@@ -123,10 +123,11 @@ def _compact(data: bytes, bundled: dict[str, Path]) -> bytes:
 
 
 class _Recorder(logging.Handler):
-    """Keeps WeasyPrint's warnings of one unit, to be logged again where the build runs."""
+    """Keeps what WeasyPrint logs about one unit, to be logged again where the build runs: its warnings, and
+    whatever its loggers are set to tell (its progress under `brochure -vv`, set before the worker was forked)."""
 
     def __init__(self):
-        super().__init__(logging.WARNING)
+        super().__init__(logging.DEBUG)
         self.logged: tuple = ()
 
     def emit(self, record: logging.LogRecord) -> None:
