@@ -5,8 +5,9 @@ PDF on its own (its layout released at once), with what the assembler needs:
 its page count, its bookmark levels, the files it read. A link to an anchor
 of another unit (the sommaire's, a note's) would be dropped by WeasyPrint
 writing the unit alone; it is written as a `brochure-anchor:` URI, which the
-assembler turns into a jump to the named destination. WeasyPrint's warnings
-in a worker are sent back and logged again in the main process.
+assembler turns into a jump to the named destination. What WeasyPrint logs
+in a worker (its warnings; its progress under `brochure -vv`) is sent back
+and logged again in the main process.
 
 The functions at the end are what a worker process runs (workers.py sends
 them by name): `start`, its first task, makes its renderer, then `write`, `hold`,
