@@ -243,7 +243,7 @@ class Builder:
         spec = look.spec
         kept = {key: written.unit for key, written in self._written.items() if self._digests.unchanged(written.reads)}
         rounds = Speculation(self._key, self._digests.of, spec, self.cache, known=kept, guesses=self._lengths)
-        writers = self._writers_for(spec)
+        writers = self._writers                       # those of this look, started by _prepare
         writers.while_waiting = _import_assembler     # pikepdf and HarfBuzz, while the workers lay out
         try:
             plan = rounds.plan(units, lambda pages: sommaire_unit(edition, spec.theme, pages),
@@ -272,7 +272,7 @@ class Builder:
         """Every unit laid out in this process as a WeasyPrint document, each once (nothing kept for later)."""
         from ..pdf.render import book_plan
         edition, problems, look, units = self._prepare()
-        renderer = self._writers_for(look.spec).renderer()
+        renderer = self._writers.renderer()          # this process's: a tagged book is laid out here
         done = [0]
         total = len(units) + any(unit.kind == "sommaire" for unit in units)   # + the sommaire's second pass
 

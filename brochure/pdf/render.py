@@ -43,7 +43,7 @@ from .css_messages import problems as css_problems
 from .findings import Finding, Placed, layout_findings, unit_findings, unit_label
 from .spec import StyleFacts
 from .time_limit import time_limit
-from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant
+from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant, profile_path
 
 log = logging.getLogger(__name__)
 LAYOUT_ADVICE = ("it is far too costly to lay out (a very long word or table, hundreds of items?): "
@@ -196,8 +196,7 @@ class Renderer:
     def __post_init__(self):
         self.fonts = BundledFonts(list(bundled_font_folders(self.config.root)))
         self.color_profiles: dict = {}
-        shipped_profile = shipped("assets") / PROFILE.relative_to("assets")
-        profile = next((path for path in (self.config.root / PROFILE, shipped_profile) if path.is_file()), None)
+        profile = profile_path(self.config.root)
         if self.variant.cmyk and profile is None:
             raise BrochureError(f"the {self.variant.name} variant needs a CMYK profile in {PROFILE}")
         self.cmyk = Cmyk(profile, self.config) if self.variant.cmyk else None

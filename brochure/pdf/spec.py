@@ -21,10 +21,9 @@ from pathlib import Path
 from ..edition.models import Config
 from ..limits import LAYOUT_SECONDS
 from ..problems import ERROR, Problem
-from ..resources import shipped
 from ..themes.theme import Theme
 from ..versions import code_digest, packages_digest
-from .variants import PROFILE, Variant
+from .variants import Variant, profile_path
 
 
 @dataclass(frozen=True)
@@ -49,9 +48,7 @@ class RendererSpec:
         """The bytes of the CMYK output profile (the edition's, else brochure's) of a CMYK variant, else None."""
         if not self.variant.cmyk:
             return None
-        found = (path for path in (self.config.root / PROFILE, shipped("assets") / PROFILE.relative_to("assets"))
-                 if path.is_file())
-        path = next(found, None)
+        path = profile_path(self.config.root)
         return path.read_bytes() if path is not None else None
 
 

@@ -91,15 +91,14 @@ class Writers:
         self.jobs = jobs
         self._in_workers = jobs > 1 or in_workers
         self._pools: list[ProcessPoolExecutor | None] = [None] * jobs if self._in_workers else []
-        self._forked = list(forked or []) if self._in_workers else []
-        for pool in forked or []:
-            if not self._in_workers:
-                pool.shutdown(cancel_futures=True)
+        self._forked = list(forked or [])
         self._local: Renderer | None = None
         self._tasks: dict[Future, _Task] = {}
         self._waiting: dict[str, tuple[Unit, int]] = {}             # in this process: asked, not yet written
         self._holder: dict[str, int] = {}                             # held key -> the worker holding it
         self.while_waiting: Callable[[], object] | None = None       # done once, when first waiting for workers
+        if not self._in_workers:        # laying out here: workers forked for it are not needed
+            self.close()
 
     def start(self, count: int) -> None:
         """Fork the first `count` workers now (each makes its renderer at once)."""
