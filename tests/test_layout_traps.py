@@ -51,3 +51,36 @@ def test_a_footnote_lands_on_the_page_of_its_call_even_when_the_page_is_full(min
     pdf = card(mini, body)
     call = pdf.page_of("Un appel de note")
     assert pdf.page_of("La note.") == call
+
+
+def _boxes(path, page: int, text: str) -> list[tuple[float, float, float, float]]:
+    """The boxes (left, bottom, right, top, in points) of the characters of `text` on `page`, wherever a line
+    break cuts it."""
+    import re
+
+    import pypdfium2 as pdfium
+    document = pdfium.PdfDocument(str(path))
+    textpage = document[page - 1].get_textpage()
+    chars = textpage.get_text_range()
+    found = re.search(r"\s*".join(map(re.escape, text)), chars)
+    boxes = [textpage.get_charbox(i) for i in range(*found.span()) if not chars[i].isspace()] if found else []
+    document.close()
+    return boxes
+
+
+def test_a_word_too_long_for_its_grid_column_is_broken_inside_it(mini):
+    # The grids' columns are minmax(0, 1fr) (docs/themes.md), which never grow for their content: a word
+    # longer than its column must break there (brochure gives long words break points), not run over the
+    # next author.
+    long_name = "Anticonstitutionnellementissimeaucarréetaucube"
+    first = f"  - name: Bérénice {long_name}\n    email: b@administrateur-inet.org\n"
+    (mini / "data" / "cards" / "04-piege.md").write_text(
+        HEAD.format(extra="").replace("authors:\n", "authors:\n" + first) + "## Contexte\n\n" + PARAGRAPH,
+        encoding="utf-8")
+    built = preview(mini, "04").path
+    page = Pdf(built).page_of("Bérénice")
+    name, other = _boxes(built, page, long_name), _boxes(built, page, "Anne Alpha")
+    assert len(name) == len(long_name) and other
+    lines = {round(top) for _, _, _, top in name}
+    assert len(lines) > 1                                   # broken, over several lines
+    assert max(right for _, _, right, _ in name) <= min(left for left, *_ in other)  # left of the second author
