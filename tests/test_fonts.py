@@ -151,3 +151,26 @@ def test_the_shipped_fonts_draw_every_character_of_french_text_and_the_symbols()
         font = read_font(path)
         cmap = font.getBestCmap()
         assert not [c for c in text if ord(c) in cmap and _empty(font, cmap[ord(c)], ord(c))], path.name
+
+
+def test_a_unit_is_written_without_subsetting_only_the_fonts_the_assembler_embeds_itself():
+    # Each unit's programs of the bundled fonts are dropped (the assembler subsets each file once for the
+    # book), so WeasyPrint does not subset them per unit; any other font it subsets as always.
+    from weasyprint.pdf.fonts import Font
+
+    from brochure.pdf.subset import postscript_name
+    from brochure.pdf.unit_writer import _not_subset
+
+    files = [path for path in sorted((shipped("assets") / "fonts").rglob("*")) if path.suffix in (".ttf", ".otf")][:2]
+    (bundled, name), (other, _) = [(path, postscript_name(path.read_bytes())) for path in files]
+
+    class Face:       # what Font.clean reads first; WeasyPrint's own clean then needs more and fails
+        def __init__(self, path):
+            self.file_content = path.read_bytes()
+
+    with _not_subset({name: bundled}):
+        assert Font.clean(Face(bundled), {1: "a"}, False) is None
+        with pytest.raises(AttributeError):
+            Font.clean(Face(other), {1: "a"}, False)
+    with pytest.raises(AttributeError):
+        Font.clean(Face(bundled), {1: "a"}, False)

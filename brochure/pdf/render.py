@@ -15,6 +15,7 @@ import mimetypes
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlparse
@@ -42,6 +43,7 @@ from .css_messages import captured, layout_problems, line_naming, nearest, url_n
 from .css_messages import problems as css_problems
 from .findings import Finding, Placed, layout_findings, unit_findings, unit_label
 from .spec import StyleFacts
+from .subset import font_files
 from .time_limit import time_limit
 from .variants import PROFILE, Cmyk, Variant, cmyk_operators, make_variant, profile_path
 
@@ -221,6 +223,11 @@ class Renderer:
         self.layout_problems: dict[Problem, None] = {}         # CSS found wrong only while laying out (var())
         # What the stylesheets read (their imports, fonts, the profile): a change there needs a new Renderer.
         self.style_reads = tuple(dict.fromkeys((*sheets, *self.fetcher.take_reads())))
+
+    @cached_property
+    def bundled_programs(self) -> dict[str, Path]:
+        """PostScript name -> bundled font file: the programs a unit's PDF leaves out for the assembler."""
+        return font_files(bundled_font_folders(self.config.root))
 
     def facts(self) -> StyleFacts:
         """What its stylesheets gave: their problems, and every file they read (spec.py)."""

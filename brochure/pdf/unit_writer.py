@@ -20,19 +20,21 @@ import hashlib
 import io
 import logging
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pikepdf
+from weasyprint.pdf.fonts import Font
 
 from ..book.units import Unit
 from ..edition.models import Config
-from ..text.fonts import bundled_font_folders
 from .findings import Placed, unit_findings
 from .relocate import MovableDocument, blocker, relocate
 from .render import Renderer, set_metadata
 from .spec import RendererSpec, StyleFacts
-from .subset import font_files, postscript_name
+from .subset import postscript_name
 from .variants import cmyk_operators
 from .workers import ANCHOR_SCHEME, UnitPdf
 
@@ -87,13 +89,15 @@ def write_laid(renderer: Renderer, laid: LaidUnit, start: int) -> UnitPdf:
         levels = tuple(level for page in document.pages for level, *_ in page.bookmarks)
         pages = len(document.pages)
         findings = tuple(unit_findings(document.pages, Placed(unit.name, unit.kind, start, pages, unit.kept)))
-        data = document.write_pdf(**{**renderer.variant.options(), "uncompressed_pdf": True,
-                                     "pdf_identifier": pdf_identifier(renderer.config)})
+        bundled = renderer.bundled_programs
+        with _not_subset(bundled):
+            data = document.write_pdf(**{**renderer.variant.options(), "uncompressed_pdf": True,
+                                         "pdf_identifier": pdf_identifier(renderer.config)})
         del document
     renderer.fetcher.raise_refused(unit.name)
     if renderer.cmyk is not None:
         data = cmyk_operators(data, renderer.cmyk)
-    data = _compact(data, font_files(bundled_font_folders(renderer.config.root)))
+    data = _compact(data, bundled)
     reads = tuple(dict.fromkeys((*laid.reads, *renderer.fetcher.take_reads())))
     return UnitPdf(data, pages, levels, reads, laid.logged + recorder.logged, laid.problems, findings)
 
@@ -101,6 +105,34 @@ def write_laid(renderer: Renderer, laid: LaidUnit, start: int) -> UnitPdf:
 def write_unit(renderer: Renderer, unit: Unit, start: int) -> UnitPdf:
     """Lay out `unit` from page `start`, write it as PDF with the book's metadata, let its layout go."""
     return write_laid(renderer, lay_out_unit(renderer, unit, start), start)
+
+
+# The programs WeasyPrint need not subset while writing a unit: those _compact drops (the bundled fonts, which
+# the assembler subsets once for the book from their files). Each unit subset each face again, through cffi
+# parsing a new C type per glyph count: a fifth of a unit's writing. Set only around write_laid's write_pdf.
+_NOT_SUBSET: ContextVar[frozenset[str]] = ContextVar("brochure_not_subset", default=frozenset())
+
+
+def _clean_unless_dropped(clean):
+    def wrapper(font: Font, to_unicode, hinting):
+        names = _NOT_SUBSET.get()
+        if names and postscript_name(font.file_content) in names:
+            return None
+        return clean(font, to_unicode, hinting)
+    wrapper.brochure_unless_dropped = True
+    return wrapper
+
+
+@contextmanager
+def _not_subset(bundled: dict[str, Path]):
+    """While writing one unit: WeasyPrint leaves the bundled fonts' programs whole (they are dropped after)."""
+    if not getattr(Font.clean, "brochure_unless_dropped", False):
+        Font.clean = _clean_unless_dropped(Font.clean)      # inert outside this context (the default is empty)
+    token = _NOT_SUBSET.set(frozenset(bundled))
+    try:
+        yield
+    finally:
+        _NOT_SUBSET.reset(token)
 
 
 def _compact(data: bytes, bundled: dict[str, Path]) -> bytes:
