@@ -21,6 +21,7 @@ Timings are never asserted anywhere.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import re
 import resource
@@ -137,6 +138,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.plain:
         return plain_weasyprint(args.plain)
+    # brochure's bytecode compiled, as in an installed wheel (here PYTHONDONTWRITEBYTECODE may be set)
+    compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "brochure"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="brochure-bench-") as folder:
         editions = {"1x": copy_edition(args.edition.resolve(), Path(folder) / "x1", 1),
                     f"{args.times}x": copy_edition(args.edition.resolve(), Path(folder) / f"x{args.times}", args.times)}

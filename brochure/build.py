@@ -112,22 +112,21 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     found = record.found() if record is not None else None
     if found is not None:
         return _up_to_date(root, found, began)
-    from .pdf.variants import make_variant
     from .pdf.workers import fork_workers
-    config, _ = load_config(root)
-    if config is not None:   # else the builder reports every problem of the edition
-        chosen = make_variant(variant or config.variant, accessible, archival)
-        target = output or book_target(config, chosen)
-        _theme(config, theme)
-        check_pdf_target(target, sources(config))
     jobs = 1 if accessible else jobs or os.cpu_count() or 1
     forked = fork_workers(1) if jobs > 1 else []   # imports WeasyPrint meanwhile, in its own process
     try:
+        from .pdf.variants import make_variant
+        config, _ = load_config(root)
+        if config is not None:   # else the builder reports every problem of the edition
+            chosen = make_variant(variant or config.variant, accessible, archival)
+            target = output or book_target(config, chosen)
+            _theme(config, theme)
+            check_pdf_target(target, sources(config))
         if strict:
             check(root, strict=True, theme=theme)
         from .book.builder import Builder, Options
         from .pdf.cache import UnitCache
-        from .pdf.preflight import preflight
     except BaseException:
         for pool in forked:
             pool.shutdown(cancel_futures=True)
@@ -153,6 +152,7 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     warnings = [p for p in made.problems if p.severity == WARNING]
     findings = None
     if spec.variant.name == "print":
+        from .pdf.preflight import preflight      # pikepdf: imported while the workers lay out, by the assembler
         findings = tuple(preflight(target, True, first_pages, missing_by_unit(edition, warnings)))
     result = Result(target, made.pages, time.perf_counter() - began, tuple(warnings), first_pages,
                     findings, made.errors, layout=layout, laid_out=laid_out)

@@ -201,6 +201,20 @@ def test_a_build_on_several_cores_imports_weasyprint_in_its_workers_only(mini):
     assert imported == "False"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ldconfig is Linux's")
+def test_a_worker_finds_weasyprints_libraries_in_ldconfigs_cache_without_running_gcc(monkeypatch):
+    import ctypes.util
+
+    from brochure.pdf.workers import _libraries_from_ldconfig
+    compiled = []
+    monkeypatch.setattr(ctypes.util, "_findLib_gcc", lambda name: compiled.append(name))
+    find_library = ctypes.util.find_library
+    with _libraries_from_ldconfig():
+        assert ctypes.util.find_library("harfbuzz").startswith("libharfbuzz.so")   # a name ldconfig lists
+        assert ctypes.util.find_library("libharfbuzz-0") is None                   # WeasyPrint's Windows name
+    assert compiled == [] and ctypes.util.find_library is find_library            # put back afterwards
+
+
 def test_the_look_kept_in_the_cache_is_trusted_only_while_its_stylesheets_are_unchanged(mini):
     from brochure.pdf.cache import UnitCache
     styles = mini / "styles"

@@ -13,9 +13,13 @@ fork), the assembler and the cache stay light.
 """
 from __future__ import annotations
 
+import ctypes.util
+import functools
 import logging
+import sys
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -232,7 +236,27 @@ def fork_workers(count: int) -> list[ProcessPoolExecutor]:
 def _import_worker() -> None:
     """The initializer of a worker process: the layout code imported (unit_writer.py, WeasyPrint)."""
     logging.getLogger("weasyprint").propagate = False   # its warnings go back with the result
-    from . import unit_writer  # noqa: F401
+    with _libraries_from_ldconfig():
+        from . import unit_writer  # noqa: F401
+
+
+@contextmanager
+def _libraries_from_ldconfig():
+    """While WeasyPrint loads Pango, HarfBuzz, fontconfig...: a library name is looked up in ldconfig's cache only.
+
+    WeasyPrint tries several names for each library (those of Windows first), and for each name it does not
+    find, Python's `ctypes.util.find_library` asks ldconfig, then compiles a test program with gcc, then runs
+    ld: a third of a worker's start, on the path of every edit. The same libraries are loaded: the first name
+    ldconfig knows, else WeasyPrint's last, a file name (libpango-1.0.so.0) that the dynamic loader finds
+    itself, LD_LIBRARY_PATH included. In the worker's process only, and put back once WeasyPrint is imported.
+    """
+    find_library = ctypes.util.find_library
+    if sys.platform.startswith("linux") and hasattr(ctypes.util, "_findSoname_ldconfig"):
+        ctypes.util.find_library = functools.cache(ctypes.util._findSoname_ldconfig)
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = find_library
 
 
 def _in_worker(name: str, *args):
