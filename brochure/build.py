@@ -133,7 +133,8 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
         raise
     folder = root.resolve() / BUILD_DIR / CACHE_DIR
     with Builder(root, Options(theme, variant, accessible, archival, draft), jobs,
-                 UnitCache(folder) if cache and not accessible else None, forked=forked) as builder:
+                 UnitCache(folder) if cache and not accessible else None, forked=forked,
+                 edited=record.edited if record is not None else None) as builder:
         if accessible:
             from .pdf.render import pdf_bytes
             made = builder.lay_out_whole(progress)

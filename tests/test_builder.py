@@ -201,6 +201,37 @@ def test_a_build_on_several_cores_imports_weasyprint_in_its_workers_only(mini):
     assert imported == "False"
 
 
+def test_a_card_edited_since_the_last_build_is_laid_out_first_and_once(mini, caplog):
+    """The record names the edited card and its first page: a worker lays it out while the edition is read,
+    and the book is the one a build from nothing makes."""
+    build(mini, jobs=2)
+    card = mini / "data/cards/01-alpha.md"
+    card.write_text(card.read_text(encoding="utf-8").replace("## Contexte\n", "## Contexte\n\nUne phrase de plus.\n", 1),
+                    encoding="utf-8")
+    with caplog.at_level("INFO", logger="brochure"):
+        edited = build(mini, jobs=2)
+    early = [record.getMessage() for record in caplog.records if "laid out first" in record.getMessage()]
+    assert len(early) == 1 and early[0].startswith("card-01: edited")
+    assert edited.laid_out == 1                       # that card, laid out once
+    fresh = build(mini, jobs=2, cache=False, output=mini / "build" / "fresh.pdf")
+    assert edited.path.read_bytes() == fresh.path.read_bytes()
+
+
+def test_a_card_laid_out_first_at_a_page_it_no_longer_starts_on_is_laid_out_again_there(mini, caplog):
+    build(mini, jobs=2)
+    first, second = mini / "data/cards/01-alpha.md", mini / "data/cards/02-beta.md"
+    longer = first.read_text(encoding="utf-8").replace("## Contexte\n", "## Contexte\n\n" + "Un long ajout. " * 400 + "\n", 1)
+    first.write_text(longer, encoding="utf-8")
+    second.write_text(second.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
+    with caplog.at_level("INFO", logger="brochure"):
+        edited = build(mini, jobs=2)
+    early = [record.getMessage() for record in caplog.records if record.getMessage().startswith("card-02: edited")]
+    fresh = build(mini, jobs=2, cache=False, output=mini / "build" / "fresh.pdf")
+    assert early and f"at p. {fresh.first_pages['card-02']} " not in early[0]     # laid out first at its old page
+    assert edited.first_pages == fresh.first_pages
+    assert edited.path.read_bytes() == fresh.path.read_bytes()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ldconfig is Linux's")
 def test_a_worker_finds_weasyprints_libraries_in_ldconfigs_cache_without_running_gcc(monkeypatch):
     import ctypes.util

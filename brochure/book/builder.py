@@ -36,10 +36,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..edition.config import load_config
-from ..edition.content import load_edition
+from ..edition.content import load_edition, remembered_card
+from ..edition.listing import card_files
 from ..edition.memo import EditionMemo
 from ..edition.models import Card, Config, Edition
 from ..pdf.cache import UnitCache
+from ..pdf.record import Edited
 from ..pdf.spec import RendererSpec, StyleFacts
 from ..pdf.workers import UnitPdf, Writers
 from ..pdf.variants import make_variant
@@ -190,12 +192,13 @@ class Builder:
     `jobs`: worker processes laying out units (1: in this process, unless `workers` asks for one
     anyway: a server lays out in a worker, where a layout's time limit can stop it). A tagged book
     (`Options.accessible`) is laid out in this process. `cache`: the unit cache on disk, or None.
-    `forked`: workers its caller started already (`fork_workers`), taken as the first ones. Close the
-    builder (or use it as a context manager) to stop its workers.
+    `forked`: workers its caller started already (`fork_workers`), taken as the first ones. `edited`: what
+    changed since the last build (its record's word), for the first refresh to lay out the edited cards
+    first. Close the builder (or use it as a context manager) to stop its workers.
     """
 
     def __init__(self, root: Path, options: Options = Options(), jobs: int = 1, cache: UnitCache | None = None,
-                 workers: bool = False, forked: list | None = None):
+                 workers: bool = False, forked: list | None = None, edited: Edited | None = None):
         self.root = root.resolve()
         self.options = options
         self.jobs, self.cache, self._always_workers = max(1, jobs), cache, workers and not options.accessible
@@ -212,6 +215,7 @@ class Builder:
         self._templates_key: tuple = ()
         self._edition_memo = EditionMemo()     # a refresh parses and checks again only the files that changed
         self._forked = list(forked or [])       # taken by the first workers made
+        self._edited = edited                   # used by the first refresh only
 
     def __enter__(self):
         return self
@@ -299,7 +303,7 @@ class Builder:
         loaded = load_config(self.root)
         early = self._spec_of(loaded[0], quiet=True) if loaded[0] is not None else None
         if early is not None:
-            self._writers_for(early)
+            self._lay_out_edited_first(loaded[0], early, self._writers_for(early))
         log.info("checking the edition")
         edition, problems = load_edition(self.root, partial=self.options.draft, memo=self._edition_memo,
                                          loaded=loaded)
@@ -321,6 +325,36 @@ class Builder:
             raise ContentError(look.facts.errors, self.root)
         self.spec = spec
         return edition, [*problems, *spec.theme.warnings, *look.facts.problems], look, units
+
+    def _lay_out_edited_first(self, config: Config, spec: RendererSpec, writers: Writers) -> None:
+        """The cards edited since the last build (at most one per worker) sent to the workers before the edition
+        is read, each at the first page it had: after an edit that leaves the units before it as they were,
+        the card is written by the time the plan asks for it.
+
+        A hint only, on a look known from the cache: a card is read (through the memo, so the edition's
+        reading that follows gives the same record) and made alone; the plan takes what is written here only
+        under the key it asks for (the look, the unit's HTML, its first page), and a unit elsewhere in the
+        book is laid out again there. A card with errors is left to the reading of the edition.
+        """
+        edited, self._edited = self._edited, None
+        if edited is None or self._look is None or self._look.spec != spec or not writers.holds:
+            return
+        changed = {path.resolve() for path in edited.files}
+        cards = [path for path in card_files(config.cards_dir, config.root)[0] if path.resolve() in changed]
+        if not cards or len(cards) > writers.jobs:      # many cards changed: the plan orders them
+            return
+        for path in cards:
+            card, problems = remembered_card(path, config, self._edition_memo)
+            if card is None or any(problem.severity == ERROR for problem in problems):
+                continue
+            try:
+                unit = card_unit(Edition(config, (card,), None, None), card, spec.theme)
+            except BrochureError:
+                continue
+            start = edited.first_pages.get(unit.name)
+            if start:
+                log.info("%s: edited, laid out first at p. %d (its first page in the last build)", unit.name, start)
+                writers.write(self._key(unit, start), unit, start)
 
     def _spec_of(self, config: Config, quiet: bool = False) -> RendererSpec | None:
         """The look these options ask of the edition; with `quiet`, None when the theme cannot be loaded

@@ -103,6 +103,12 @@ def _remembered(memo: EditionMemo | None, kind: str, path: Path, config: Config,
     return record, problems
 
 
+def remembered_card(path: Path, config: Config, memo: EditionMemo) -> tuple[Card | None, list[Problem]]:
+    """One card read and checked through `memo`, as `load_edition(memo=memo)` reads it next (the same record)."""
+    fonts = memo.fonts(config)
+    return _remembered(memo, "card", path, config, fonts, lambda raw: _read_card(path, config, fonts, raw))
+
+
 def load_card(path: Path, config: Config, fonts: Characters | None = None) -> tuple[Card | None, list[Problem]]:
     """Read and check one card file; the card comes back even with errors, for checks across cards."""
     card, problems, _ = _read_card(path, config, fonts or printable(bundled_font_folders(config.root)))

@@ -78,6 +78,15 @@ class Record:
     findings: tuple[Finding, ...] | None = None   # the preflight's, for a print build
 
 
+@dataclass(frozen=True)
+class Edited:
+    """Since the last build with the same options: the files changed or added, and where that build's units
+    started (unit name -> first page). A hint of what to lay out first, never trusted for the book itself."""
+
+    files: tuple[Path, ...]
+    first_pages: dict[str, int]
+
+
 class BookRecord:
     """The record of a build with given options in one edition: found only if checked, kept after a success."""
 
@@ -85,6 +94,7 @@ class BookRecord:
         self.path = path            # build/.cache/books/<key>.json
         self.root = root
         self.inputs = inputs        # as they are now, before the build reads them
+        self.edited: Edited | None = None   # set by `found` when the record is whole but its inputs changed
 
     @classmethod
     def of(cls, cache: Path, root: Path, options: BuildOptions) -> BookRecord | None:
@@ -117,6 +127,8 @@ class BookRecord:
             return None
         if data["inputs"] != self.inputs:
             log.info("not up to date: %s", _first_change(data["inputs"], self.inputs))
+            self.edited = Edited(tuple(Path(path) for path, digest in self.inputs.items()
+                                       if data["inputs"].get(path) != digest), record.first_pages)
             return None
         if not all(_digest(str(out.path), out.size) == out.sha256 for out in record.outputs):
             log.info("not up to date: the PDF is missing or was changed since the last build")
