@@ -13,6 +13,7 @@ template is compiled once, whoever renders it.
 """
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, replace
 from itertools import groupby
@@ -46,9 +47,10 @@ class Unit:
     card: Card | None = None
     fallback: str | None = None   # another layout, for when the first one drops marked content
 
-    @property
+    @functools.cached_property
     def kept(self) -> int:
-        """How many elements the layout must show: those the templates mark with a `data-keep` attribute."""
+        """How many elements the layout must show: those the templates mark with a `data-keep` attribute
+        (counted once per unit: the HTML is parsed for it)."""
         return count_marked(self.html, "data-keep")
 
 
