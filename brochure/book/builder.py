@@ -372,8 +372,10 @@ class Builder:
     def _writers_for(self, spec: RendererSpec) -> Writers:
         """The workers of this look, started now if it is new (those of an earlier one are stopped).
 
-        A look whose facts are known (in memory, or in the cache) needs one worker at once, the others
-        when there is more than one unit to lay out; a new look starts every worker at once.
+        One worker starts at once. With a look whose facts are known (in memory, or in the cache), the others
+        start when there is more than one unit to lay out; with a new look, when the edition is read and
+        its HTML made (`_look_for`): forked sooner, their imports slowed that reading, which every layout
+        waits for, on two cores.
         """
         if self._look is not None and (self._look.spec != spec or not self._digests.unchanged(self._look.reads)):
             log.info("the look changed (brochure.yml, the theme, a font or a file the stylesheets read)")
@@ -385,7 +387,7 @@ class Builder:
             forked, self._forked = self._forked, []
             self.close()
             self._writers = Writers(spec, self.jobs, in_workers=self._always_workers, forked=forked)
-            self._writers.start(1 if self._look is not None else self.jobs)
+            self._writers.start(1)
         return self._writers
 
     def _recorded_look(self, spec: RendererSpec) -> _Look | None:
@@ -405,6 +407,7 @@ class Builder:
         if self._look is not None and self._look.spec == spec:
             return self._look
         log.info("loading the theme '%s' and its stylesheets", spec.theme.name)
+        writers.start(self.jobs)     # every unit is to lay out: the other workers too, now that this process waits
         facts = writers.facts()
         reads = tuple(dict.fromkeys((*facts.reads, *spec.fonts)))
         self._look = _Look(spec, StyleFacts(facts.problems, reads), tuple((path, self._digests.of(path))
