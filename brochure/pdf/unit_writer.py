@@ -11,7 +11,8 @@ and logged again in the main process.
 
 The functions at the end are what a worker process runs (workers.py sends
 them by name): `start`, its first task, makes its renderer, then `write`, `hold`,
-`place`, `drop` and `facts` serve the main process. A build in one process
+`place`, `drop` and `facts` serve the main process; `cloned` starts a copy of a
+worker (which has its renderer already). A build in one process
 calls `write_unit` itself.
 """
 from __future__ import annotations
@@ -188,6 +189,11 @@ def start(spec: RendererSpec) -> None:
         _renderer, _failure = Renderer(spec.config, spec.theme, spec.variant, spec.layout_seconds), None
     except Exception as error:      # noqa: BLE001 (raised again, whole, by the task that asks for the renderer)
         _renderer, _failure = None, error
+
+
+def cloned() -> None:
+    """In a copy of a worker (processes.py): the units its worker holds are not the copy's to place."""
+    _held.clear()
 
 
 def renderer() -> Renderer:

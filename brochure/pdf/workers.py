@@ -1,15 +1,16 @@
 """Units to lay out at first pages -> worker processes that lay them out and write them (the main process's side).
 
-`Writers` keeps one worker process per job, each a pool of its own, so that
-a unit laid out ahead and held is placed by the worker that holds it. The
-workers are forked early: `fork_workers` as soon as `brochure build` knows
-it has work to do, the others as soon as the look of the book is known
-(`Writers.start`), before the edition is read. Each imports WeasyPrint and
-the layout code, then makes its renderer (its first task), while the main
-process reads the cards and makes their HTML; the main process itself never
-imports WeasyPrint. What a worker runs is named here and found in
-unit_writer.py by the worker, so that this module (imported before the
-fork), the assembler and the cache stay light.
+`Writers` keeps one worker process per job (processes.py), each with its own
+tasks, so that a unit laid out ahead and held is placed by the worker that
+holds it. The first worker is forked early, by `fork_workers`, as soon as
+`brochure build` knows it has work to do: it imports WeasyPrint and the layout
+code while the main process reads the cards and makes their HTML, then makes
+its renderer (its first task). The others are copies of the first, cloned
+once it has its renderer (`Writers.start`, when there is more than one unit
+to lay out): they import nothing and parse no stylesheet again. The main
+process itself never imports WeasyPrint. What a worker runs is named here
+and found in unit_writer.py by the worker, so that this module (imported
+before the fork), the assembler and the cache stay light.
 """
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ import ctypes.util
 import functools
 import logging
 import sys
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from ..problems import BrochureError, Finding, Problem
+from .processes import Process, fork
 
 if TYPE_CHECKING:
     from ..book.units import Unit
@@ -89,12 +90,12 @@ class Writers:
     """
 
     def __init__(self, spec: RendererSpec, jobs: int, in_workers: bool = False,
-                 forked: list[ProcessPoolExecutor] | None = None):
+                 forked: list[Process] | None = None):
         """`forked`: workers started by `fork_workers`, taken as the first ones (and closed with these)."""
         self.spec = spec
         self.jobs = jobs
         self._in_workers = jobs > 1 or in_workers
-        self._pools: list[ProcessPoolExecutor | None] = [None] * jobs if self._in_workers else []
+        self._pools: list[Process | None] = [None] * jobs if self._in_workers else []
         self._forked = list(forked or [])
         self._local: Renderer | None = None
         self._tasks: dict[Future, _Task] = {}
@@ -114,7 +115,7 @@ class Writers:
         if not self._in_workers:
             return self.renderer().facts()
         try:
-            return self._pool(0).submit(_in_worker, "facts").result()
+            return self._pool(0).submit("facts").result()
         except BrokenProcessPool:
             self.close()
             raise BrochureError("a layout process stopped while reading the stylesheets (out of memory, or killed): "
@@ -188,11 +189,16 @@ class Writers:
             raise BrochureError(f"a layout process stopped while laying out {names or 'a unit'} (out of memory, "
                                 "or killed): run the command again, with --jobs 1 to lay out in one process") from None
 
-    def _pool(self, index: int) -> ProcessPoolExecutor:
-        """Worker `index`, forked now if it is not running yet; its first task makes its renderer."""
+    def _pool(self, index: int) -> Process:
+        """Worker `index`, started now if it is not running yet. The first is forked from this process (or
+        taken from those `fork_workers` forked), its first task makes its renderer; the others are copies of
+        the first, cloned once it has its renderer: they import nothing and parse no stylesheet again."""
         if self._pools[index] is None:
-            pool = self._forked.pop(0) if self._forked else fork_workers(1)[0]
-            pool.submit(_in_worker, "start", self.spec)       # before any other task of this worker
+            if index == 0:
+                pool = self._forked.pop(0) if self._forked else fork_workers(1)[0]
+                pool.submit("start", self.spec)       # before any other task of this worker
+            else:
+                pool = self._pool(0).clone()
             self._pools[index] = pool
         return self._pools[index]
 
@@ -206,7 +212,7 @@ class Writers:
         return min(range(len(tasks)), key=lambda index: (layouts[index], tasks[index], self._pools[index] is None))
 
     def _submit(self, task: _Task, name: str, *args) -> None:
-        self._tasks[self._pool(task.worker).submit(_in_worker, name, *args)] = task
+        self._tasks[self._pool(task.worker).submit(name, *args)] = task
 
     def close(self) -> None:
         for pool in (*self._pools, *self._forked):
@@ -224,13 +230,10 @@ class Writers:
         self.close()
 
 
-def fork_workers(count: int) -> list[ProcessPoolExecutor]:
+def fork_workers(count: int) -> list[Process]:
     """`count` worker processes forked now: they import WeasyPrint and the layout code while this process goes
     on; a `Writers` takes them and tells them which renderer to make."""
-    pools = [ProcessPoolExecutor(1, get_context("fork"), _import_worker) for _ in range(count)]
-    for pool in pools:
-        pool.submit(_in_worker, "ready")       # forks it now, not at its first task
-    return pools
+    return [fork(_import_worker, _in_worker, description="a layout process") for _ in range(count)]
 
 
 def _import_worker() -> None:
@@ -260,9 +263,7 @@ def _libraries_from_ldconfig():
 
 
 def _in_worker(name: str, *args):
-    """Run unit_writer's `name` in the worker (`ready` does nothing: the worker has started)."""
-    if name == "ready":
-        return None
+    """Run unit_writer's `name` in the worker."""
     from . import unit_writer
     return getattr(unit_writer, name)(*args)
 
