@@ -58,7 +58,7 @@ def test_a_clone_has_what_its_worker_had_when_it_was_cloned_and_runs_apart():
             assert pid != worker_pid and set_up_in == worker_pid   # set up once, in the worker
         finally:
             clone.shutdown()
-        assert _gone(pid)                            # its pipe closed: it stopped, and was reaped
+        assert _gone(pid)                            # its pipe closed: it stopped, and its worker reaped it
     finally:
         worker.shutdown()
 
@@ -115,15 +115,13 @@ def test_a_worker_whose_set_up_fails_says_why_with_every_task():
         worker.shutdown()
 
 
-def test_a_worker_stops_at_once_when_its_pipe_closes_even_while_its_clone_runs():
+def test_a_worker_and_its_clone_stop_at_once_when_their_pipes_close_clone_first():
     worker = fork(_setup, _run)
     clone = worker.clone()
-    try:
-        clone_pid = clone.submit("recall").result(10)[0]
-        began = time.monotonic()
-        worker.shutdown()                    # the clone holds nothing of the worker's pipe
-        assert time.monotonic() - began < 2
-        assert clone.submit("sleep", 0).result(10) == 0     # and goes on without it
-    finally:
-        clone.shutdown()
-    assert _gone(clone_pid)
+    clone_pid = clone.submit("recall").result(10)[0]
+    worker_pid = worker.submit("recall").result(10)[0]
+    began = time.monotonic()
+    clone.shutdown()
+    worker.shutdown()                 # the clone holds nothing of the worker's pipe, nor of its exit
+    assert time.monotonic() - began < 2
+    assert _gone(clone_pid) and _gone(worker_pid)

@@ -13,9 +13,10 @@ and its arguments, run by the `run` function given to `fork` in the worker; a
 copy runs `run("cloned")` before its first task.
 
 The worker's side is `_serve`: it reads a task, runs it, sends back the result
-or the exception, until its pipe closes. A clone is the worker's own child,
-reaped by it (the worker ignores SIGCHLD once it has cloned itself), and stops
-when its pipe closes, like every worker.
+or the exception, until its pipe closes. A clone is the worker's own child:
+it stops when its pipe closes, like every worker, and the worker reaps it (as
+it stops, and before the worker itself stops), so that no zombie is left and
+its CPU time is counted. Stop the clones before the worker they came from.
 """
 from __future__ import annotations
 
@@ -148,6 +149,11 @@ def _worker(connection: Connection, initializer, run) -> None:
         failure = error
         run = lambda name, *args: _raise(failure)   # noqa: E731
     _serve(connection, run)
+    for pid in list(_clones):        # its copies stop when their pipes close: waited for, their time counted
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
 
 
 def _raise(error: BaseException):
@@ -175,17 +181,32 @@ def _serve(connection: Connection, run) -> None:
             connection.send((False, RuntimeError(f"{name}: its result could not be sent back: {error}")))
 
 
+_clones: list[int] = []           # in a worker: the copies it forked and has not reaped yet
+
+
 def _clone(connection: Connection, handle: int, run) -> int:
     """Fork this worker; the copy serves the pipe `handle`. Its process id, in the worker."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)        # the worker's copies are reaped as they stop
+    signal.signal(signal.SIGCHLD, _reap_clones)
     pid = os.fork()
     if pid == 0:
         try:
             connection.close()                            # the worker's own pipe is not the copy's
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _clones.clear()
             run("cloned")                                 # for the copy to let go of what is the worker's alone
             _serve(Connection(handle), run)
         finally:
             os._exit(0)
+    _clones.append(pid)
     os.close(handle)
     return pid
+
+
+def _reap_clones(*_) -> None:
+    """A worker's copies reaped as they stop (waited for: their CPU time counts in the worker's children's)."""
+    for pid in list(_clones):
+        try:
+            if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                _clones.remove(pid)
+        except ChildProcessError:
+            _clones.remove(pid)

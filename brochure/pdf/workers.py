@@ -215,7 +215,7 @@ class Writers:
         self._tasks[self._pool(task.worker).submit(name, *args)] = task
 
     def close(self) -> None:
-        for pool in (*self._pools, *self._forked):
+        for pool in (*reversed(self._pools), *self._forked):    # the clones before the worker they came from
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
         self._pools, self._forked = [None] * len(self._pools), []
