@@ -50,7 +50,7 @@ from ..text.fonts import bundled_font_folders, font_files
 from ..themes.theme import Theme, load_theme
 from .plan import Plan
 from .speculation import Speculation
-from .units import Unit, blank_unit, book_units, card_unit, sommaire_unit
+from .units import Templates, Unit, blank_unit, book_units, card_unit, sommaire_unit
 
 if TYPE_CHECKING:
     import weasyprint
@@ -316,7 +316,7 @@ class Builder:
             self._card_units, self._templates_key = {}, templates
         log.info("making the HTML of every unit")
         units = book_units(edition, spec.theme,
-                           card_unit_of=lambda card: self._card_unit(edition, card, spec.theme))
+                           card_unit_of=lambda card, templates: self._card_unit(edition, card, spec.theme, templates))
         current = set(edition.cards)          # the HTML of cards no longer in the edition is forgotten
         self._card_units = {key: unit for key, unit in self._card_units.items()
                             if key[0] in current and key[1] == edition.config}
@@ -427,11 +427,11 @@ class Builder:
         self.generation = replace(generation, changed_pages=changed)
         return self.generation
 
-    def _card_unit(self, edition: Edition, card: Card, theme: Theme) -> Unit:
+    def _card_unit(self, edition: Edition, card: Card, theme: Theme, templates: Templates) -> Unit:
         """A card's HTML, made again only when the card, brochure.yml or a template changed."""
         key = (card, edition.config)
         if key not in self._card_units:
-            self._card_units[key] = card_unit(edition, card, theme)
+            self._card_units[key] = card_unit(edition, card, theme, templates)
         return self._card_units[key]
 
     def _key(self, unit: Unit, start: int) -> str:

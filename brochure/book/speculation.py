@@ -60,6 +60,7 @@ class Speculation:
         self.held: dict[str, Held] = {}       # unit identity (its key at page 0) -> its layout held in a worker
         self.holding: set[str] = set()        # unit identities being laid out ahead
         self._rate: dict[str, tuple[int, int]] = {}      # unit kind -> (characters, pages) laid out so far
+        self._characters: dict[str, int] = {}             # unit identity -> its characters (see _characters)
         self._exact = True                    # every length asked so far in this round is known
         self._exact_slots = 0                 # how many slots of this round's plan, from the first, are exact
 
@@ -121,8 +122,16 @@ class Speculation:
         waiting = [(key, asked) for key, asked in wanted.items() if key not in writers.asked]
         if not free or not waiting or not writers.holds:
             return waiting[:free]
-        ahead = sorted(waiting[1:LOOK_AHEAD * writers.jobs], key=lambda item: -_characters(item[1][0]))
+        ahead = sorted(waiting[1:LOOK_AHEAD * writers.jobs], key=lambda item: -self.characters(item[1][0]))
         return [waiting[0], *ahead][:free]
+
+    def characters(self, unit: Unit) -> int:
+        """The unit's text length, counted once (the plan is made again after every unit laid out, and asks
+        the length of every unit not known yet: counting each time was most of this process's work)."""
+        identity = self.key(unit, 0)
+        if identity not in self._characters:
+            self._characters[identity] = _characters(unit)
+        return self._characters[identity]
 
     def _record(self, done: Done) -> None:
         unit = done.unit
@@ -130,7 +139,7 @@ class Speculation:
         self.guesses[unit.name] = done.pages
         if done.laid_out:
             characters, pages = self._rate.get(unit.kind, (0, 0))
-            self._rate[unit.kind] = (characters + _characters(unit), pages + done.pages)
+            self._rate[unit.kind] = (characters + self.characters(unit), pages + done.pages)
             self.laid_out += 1
         if done.pdf is None:
             self.holding.discard(identity)
@@ -151,7 +160,7 @@ class Speculation:
         if unit.name in self.guesses:
             return self.guesses[unit.name]
         characters, pages = self._rate.get(unit.kind, (0, 0))
-        return max(1, round(_characters(unit) * pages / characters)) if characters else 1
+        return max(1, round(self.characters(unit) * pages / characters)) if characters else 1
 
     def _length(self, wanted: dict, places: dict, writers: Writers):
         """Each unit's length at a first page, as known now; what to lay out (`wanted`) and place (`places`).

@@ -134,13 +134,14 @@ class Templates:
 
 
 def book_units(edition: Edition, theme: Theme, pages: dict[str, int] | None = None,
-               card_unit_of: Callable[[Card], Unit] | None = None) -> list[Unit]:
+               card_unit_of: Callable[[Card, Templates], Unit] | None = None) -> list[Unit]:
     """Every unit of the book, in order. `pages` (card name -> first page) fills the sommaire.
 
-    `card_unit_of(card)` may give a card's unit from a cache (the Builder's); by default it is made here.
+    `card_unit_of(card, templates)` may give a card's unit from a cache (the Builder's), else make it with these
+    templates (made once for the book: they hold the view of every card); by default it is made here.
     """
     templates = Templates(edition, theme)
-    card_unit_of = card_unit_of or (lambda card: card_unit(edition, card, theme, templates))
+    card_unit_of = card_unit_of or (lambda card, templates: card_unit(edition, card, theme, templates))
     config = edition.config
     units = [templates.unit("cover", "cover", config.title)]
     if edition.editorial:
@@ -152,7 +153,7 @@ def book_units(edition: Edition, theme: Theme, pages: dict[str, int] | None = No
         if not cards and not broken:
             continue
         units.append(templates.unit("divider", f"divider-{section.id}", section.title, section=section, cards=cards))
-        made = [(card.number, card_unit_of(card)) for card in cards]
+        made = [(card.number, card_unit_of(card, templates)) for card in cards]
         made += [(item.number, problem_unit(edition, item, templates)) for item in broken]
         units += [unit for _, unit in sorted(made, key=lambda pair: pair[0])]
     units += [problem_unit(edition, item, templates) for item in edition.broken if item.section is None]
