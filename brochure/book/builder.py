@@ -46,7 +46,7 @@ from ..pdf.spec import RendererSpec, StyleFacts
 from ..pdf.workers import UnitPdf, Writers
 from ..pdf.variants import make_variant
 from ..problems import ERROR, BrochureError, ContentError, Problem
-from ..text.fonts import bundled_font_folders, font_files
+from ..text.fonts import StoredCharacters, bundled_font_folders, font_files
 from ..themes.theme import Theme, load_theme
 from .plan import Plan
 from .speculation import Speculation
@@ -213,7 +213,8 @@ class Builder:
         self._writers: Writers | None = None
         self._card_units: dict[tuple, Unit] = {}
         self._templates_key: tuple = ()
-        self._edition_memo = EditionMemo()     # a refresh parses and checks again only the files that changed
+        # a refresh parses and checks again only the files that changed; the fonts' code points kept on disk
+        self._edition_memo = EditionMemo(StoredCharacters(cache.folder / "fonts") if cache is not None else None)
         self._forked = list(forked or [])       # taken by the first workers made
         self._edited = edited                   # used by the first refresh only
 
