@@ -81,7 +81,8 @@ class Writers:
     """Lays out and writes units in `jobs` worker processes (or here, one at a time, when `jobs` is 1 and not
     `in_workers`).
 
-    `start(count)` forks the first `count` workers now (the others start when a task needs them);
+    `start(count)` starts the first `count` workers now (the first forked, the others cloned from it; those
+    not started start when a task needs them);
     `facts` asks the first worker what its stylesheets gave. `write` lays a unit out from a first page
     and writes it; `hold` lays it out and keeps it in its worker, for `place` to write it later from its
     true first page (moved there, not laid out again, when relocate.py allows) or `drop` to forget it;
@@ -106,7 +107,7 @@ class Writers:
             self.close()
 
     def start(self, count: int) -> None:
-        """Fork the first `count` workers now (each makes its renderer at once)."""
+        """Start the first `count` workers now (the first makes its renderer, the others are copies of it)."""
         for index in range(min(count, len(self._pools))):
             self._pool(index)
 
