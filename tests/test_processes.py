@@ -125,3 +125,17 @@ def test_a_worker_and_its_clone_stop_at_once_when_their_pipes_close_clone_first(
     worker.shutdown()                 # the clone holds nothing of the worker's pipe, nor of its exit
     assert time.monotonic() - began < 2
     assert _gone(clone_pid) and _gone(worker_pid)
+
+
+def test_a_task_that_cannot_be_sent_fails_alone_and_a_stopped_worker_refuses_tasks():
+    import threading
+
+    worker = fork(_setup, _run)
+    try:
+        with pytest.raises(TypeError):                      # a lock cannot be pickled
+            worker.submit("remember", threading.Lock()).result(10)
+        assert worker.submit("sleep", 0).result(10) == 0    # the pipe is still in step
+    finally:
+        worker.shutdown()
+    with pytest.raises(BrokenProcessPool):
+        worker.submit("recall").result(10)                  # refused at once, not left waiting

@@ -44,6 +44,7 @@ class Process:
         self._description = description
         self._queue: deque = deque()
         self._ready = threading.Condition()
+        self._stopped = False
         self._thread = threading.Thread(target=self._send_and_wait, daemon=True, name=f"brochure {description}")
         self._thread.start()
 
@@ -60,6 +61,9 @@ class Process:
     def shutdown(self, cancel_futures: bool = True) -> None:
         """Tasks not yet sent are cancelled (with `cancel_futures`); the one running ends, then the worker stops."""
         with self._ready:
+            if self._stopped:
+                return
+            self._stopped = True
             if cancel_futures:
                 for future, *_ in self._queue:
                     future.cancel()
@@ -72,6 +76,9 @@ class Process:
 
     def _put(self, future: Future, name: str, args: tuple, handle: int | None) -> Future:
         with self._ready:
+            if self._stopped:
+                future.set_exception(BrokenProcessPool(f"{self._description} was stopped"))
+                return future
             self._queue.append((future, name, args, handle))
             self._ready.notify()
         return future
@@ -100,6 +107,9 @@ class Process:
             except (EOFError, OSError) as error:
                 broken = f"{self._description} stopped ({error or type(error).__name__})"
                 future.set_exception(BrokenProcessPool(broken))
+                continue
+            except BaseException as error:    # noqa: BLE001 - a task that cannot be pickled, an answer unreadable
+                future.set_exception(error)   # here: that task fails, whole; the pipe is still in step
                 continue
             if ok:
                 future.set_result(value)
