@@ -217,6 +217,20 @@ def test_a_card_edited_since_the_last_build_is_laid_out_first_and_once(mini, cap
     assert edited.path.read_bytes() == fresh.path.read_bytes()
 
 
+def test_with_a_new_look_a_card_is_laid_out_while_the_html_is_made_and_placed_by_the_plan(mini, caplog, monkeypatch):
+    from brochure.pdf.workers import Writers
+    # The stylesheets' facts as soon as asked (the worker may not have answered yet on a fast machine).
+    monkeypatch.setattr(Writers, "facts_known", property(lambda self: self._facts is not None
+                                                          and self._facts.result() is not None))
+    with caplog.at_level("INFO", logger="brochure"):
+        ahead = build(mini, jobs=2, cache=False)
+    early = [record.getMessage() for record in caplog.records if "while the HTML of the others" in record.getMessage()]
+    assert len(early) == 1 and early[0].startswith("card-")
+    one = build(mini, jobs=1, cache=False, output=mini / "build" / "one.pdf")
+    assert ahead.first_pages == one.first_pages
+    assert ahead.path.read_bytes() == one.path.read_bytes()
+
+
 def test_a_card_laid_out_first_at_a_page_it_no_longer_starts_on_is_laid_out_again_there(mini, caplog):
     build(mini, jobs=2)
     first, second = mini / "data/cards/01-alpha.md", mini / "data/cards/02-beta.md"

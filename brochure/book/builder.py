@@ -217,6 +217,7 @@ class Builder:
         self._edition_memo = EditionMemo(StoredCharacters(cache.folder / "fonts") if cache is not None else None)
         self._forked = list(forked or [])       # taken by the first workers made
         self._edited = edited                   # used by the first refresh only
+        self._holding: set[str] = set()         # a unit laid out ahead while the HTML is made (_lay_out_ahead)
 
     def __enter__(self):
         return self
@@ -247,7 +248,9 @@ class Builder:
         edition, problems, look, units = self._prepare()
         spec = look.spec
         kept = {key: written.unit for key, written in self._written.items() if self._digests.unchanged(written.reads)}
-        rounds = Speculation(self._key, self._digests.of, spec, self.cache, known=kept, guesses=self._lengths)
+        rounds = Speculation(self._key, self._digests.of, spec, self.cache, known=kept, guesses=self._lengths,
+                             holding=self._holding)
+        self._holding = set()
         writers = self._writers                       # those of this look, started by _prepare
         writers.while_waiting = _import_assembler     # pikepdf and HarfBuzz, while the workers lay out
         try:
@@ -301,10 +304,13 @@ class Builder:
         The workers are started first, from brochure.yml and the theme: they make their renderer while
         the edition is read and the HTML made here.
         """
+        self._holding = set()      # a unit held by a refresh that failed here is the plan's to find or drop
         loaded = load_config(self.root)
         early = self._spec_of(loaded[0], quiet=True) if loaded[0] is not None else None
         if early is not None:
             self._lay_out_edited_first(loaded[0], early, self._writers_for(early))
+            if self._look is None:
+                self._writers.ask_facts()   # answered while the edition is read: see _lay_out_ahead
         log.info("checking the edition")
         edition, problems = load_edition(self.root, partial=self.options.draft, memo=self._edition_memo,
                                          loaded=loaded)
@@ -316,8 +322,15 @@ class Builder:
         if templates != self._templates_key:
             self._card_units, self._templates_key = {}, templates
         log.info("making the HTML of every unit")
-        units = book_units(edition, spec.theme,
-                           card_unit_of=lambda card, templates: self._card_unit(edition, card, spec.theme, templates))
+        new_look = self._look is None
+
+        def card_unit_of(card: Card, templates: Templates) -> Unit:
+            unit = self._card_unit(edition, card, spec.theme, templates)
+            if new_look:
+                self._lay_out_ahead(unit, spec, writers)
+            return unit
+
+        units = book_units(edition, spec.theme, card_unit_of=card_unit_of)
         current = set(edition.cards)          # the HTML of cards no longer in the edition is forgotten
         self._card_units = {key: unit for key, unit in self._card_units.items()
                             if key[0] in current and key[1] == edition.config}
@@ -356,6 +369,20 @@ class Builder:
             if start:
                 log.info("%s: edited, laid out first at p. %d (its first page in the last build)", unit.name, start)
                 writers.write(self._key(unit, start), unit, start)
+
+    def _lay_out_ahead(self, unit: Unit, spec: RendererSpec, writers: Writers) -> None:
+        """With a new look, once the first worker has made its renderer and said what its stylesheets gave: the
+        next card whose HTML is made is laid out ahead and held there (from page 1, moved to its page when the
+        plan knows it), while this process makes the others' HTML. One card: the worker waits otherwise, and
+        the plan's first units go to the other worker. The plan is told (`Speculation(holding=...)`)."""
+        if self._holding or not writers.holds or not writers.facts_known:
+            return
+        look = self._look_for(spec, writers)
+        if look.facts.errors:
+            return
+        log.info("%s: laid out ahead, while the HTML of the others is made", unit.name)
+        writers.hold(self._key(unit, 1), unit, 1)
+        self._holding = {self._key(unit, 0)}
 
     def _spec_of(self, config: Config, quiet: bool = False) -> RendererSpec | None:
         """The look these options ask of the edition; with `quiet`, None when the theme cannot be loaded

@@ -49,8 +49,9 @@ class Speculation:
 
     def __init__(self, key: Callable[[Unit, int], str], digest: Callable[[Path], str], spec: RendererSpec,
                  cache: UnitCache | None, known: dict[str, UnitPdf] | None = None,
-                 guesses: dict[str, int] | None = None):
-        """`known`: units already written (by key), checked by the caller; `guesses`: unit name -> length."""
+                 guesses: dict[str, int] | None = None, holding: set[str] = frozenset()):
+        """`known`: units already written (by key), checked by the caller; `guesses`: unit name -> length;
+        `holding`: the identities (keys at page 0) of units the caller already sent to be laid out and held."""
         self._unit_key, self.digest, self.spec, self.cache = key, digest, spec, cache
         self._keys: dict[tuple[int, int], tuple[Unit, str]] = {}   # (unit, first page) -> (unit kept alive, key)
         self.known: dict[str, UnitPdf] = dict(known or {})
@@ -58,7 +59,7 @@ class Speculation:
         self.laid_out = self.from_cache = 0
         self.used: set[str] = set()           # the keys the last plan was made from (the sommaire's first pass too)
         self.held: dict[str, Held] = {}       # unit identity (its key at page 0) -> its layout held in a worker
-        self.holding: set[str] = set()        # unit identities being laid out ahead
+        self.holding: set[str] = set(holding)  # unit identities being laid out ahead
         self._rate: dict[str, tuple[int, int]] = {}      # unit kind -> (characters, pages) laid out so far
         self._characters: dict[str, int] = {}             # unit identity -> its characters (see _characters)
         self._exact = True                    # every length asked so far in this round is known

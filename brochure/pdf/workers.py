@@ -100,6 +100,7 @@ class Writers:
         self._forked = list(forked or [])
         self._local: Renderer | None = None
         self._tasks: dict[Future, _Task] = {}
+        self._facts: Future | None = None                             # asked of the first worker
         self._waiting: dict[str, tuple[Unit, int]] = {}             # in this process: asked, not yet written
         self._holder: dict[str, int] = {}                             # held key -> the worker holding it
         self.while_waiting: Callable[[], object] | None = None       # done once, when first waiting for workers
@@ -111,12 +112,23 @@ class Writers:
         for index in range(min(count, len(self._pools))):
             self._pool(index)
 
+    def ask_facts(self) -> None:
+        """Ask the first worker now what its stylesheets gave, for `facts` to have it when it is needed."""
+        if self._in_workers and self._facts is None:
+            self._facts = self._pool(0).submit("facts")
+
+    @property
+    def facts_known(self) -> bool:
+        """Whether the first worker has answered `ask_facts` (then `facts` does not wait)."""
+        return self._facts is not None and self._facts.done()
+
     def facts(self) -> StyleFacts:
         """What the renderer's stylesheets gave (their problems, the files they read); made by the first worker."""
         if not self._in_workers:
             return self.renderer().facts()
+        self.ask_facts()
         try:
-            return self._pool(0).submit("facts").result()
+            return self._facts.result()
         except BrokenProcessPool:
             self.close()
             raise BrochureError("a layout process stopped while reading the stylesheets (out of memory, or killed): "
@@ -220,6 +232,7 @@ class Writers:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
         self._pools, self._forked = [None] * len(self._pools), []
+        self._facts = None
         self._tasks.clear()
         self._waiting.clear()
         self._holder.clear()
