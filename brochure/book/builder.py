@@ -42,7 +42,7 @@ from ..edition.memo import EditionMemo
 from ..edition.models import Card, Config, Edition
 from ..pdf.cache import UnitCache
 from ..pdf.record import Edited
-from ..pdf.spec import RendererSpec, StyleFacts
+from ..pdf.spec import RendererSpec
 from ..pdf.workers import UnitPdf, Writers
 from ..pdf.variants import make_variant
 from ..problems import ERROR, BrochureError, ContentError, Problem
@@ -175,11 +175,15 @@ class Digests:
 
 @dataclass(frozen=True)
 class _Look:
-    """The renderer's spec, what its stylesheets gave, and the digest of every file they read."""
+    """The renderer's spec, the problems its stylesheets gave, and every file they read with its digest."""
 
     spec: RendererSpec
-    facts: StyleFacts
+    problems: tuple[Problem, ...]
     reads: tuple[tuple[Path, str], ...]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.severity == ERROR]
 
     @functools.cached_property
     def digest(self) -> str:
@@ -318,9 +322,9 @@ class Builder:
             raise ContentError([p for p in problems if p.severity == ERROR], self.root)
         spec = early if early is not None and early.config == edition.config else self._spec_of(edition.config)
         writers = self._writers_for(spec)
-        templates = _templates_key(spec.theme, self._digests.of)
-        if templates != self._templates_key:
-            self._card_units, self._templates_key = {}, templates
+        templates_key = _templates_key(spec.theme, self._digests.of)
+        if templates_key != self._templates_key:
+            self._card_units, self._templates_key = {}, templates_key
         log.info("making the HTML of every unit")
         new_look = self._look is None
 
@@ -335,10 +339,10 @@ class Builder:
         self._card_units = {key: unit for key, unit in self._card_units.items()
                             if key[0] in current and key[1] == edition.config}
         look = self._look_for(spec, writers)
-        if look.facts.errors:
-            raise ContentError(look.facts.errors, self.root)
+        if look.errors:
+            raise ContentError(look.errors, self.root)
         self.spec = spec
-        return edition, [*problems, *spec.theme.warnings, *look.facts.problems], look, units
+        return edition, [*problems, *spec.theme.warnings, *look.problems], look, units
 
     def _lay_out_edited_first(self, config: Config, spec: RendererSpec, writers: Writers) -> None:
         """The cards edited since the last build (at most one per worker) sent to the workers before the edition
@@ -377,8 +381,7 @@ class Builder:
         the plan's first units go to the other worker. The plan is told (`Speculation(holding=...)`)."""
         if self._holding or not writers.holds or not writers.facts_known:
             return
-        look = self._look_for(spec, writers)
-        if look.facts.errors:
+        if self._look_for(spec, writers).errors:
             return
         log.info("%s: laid out ahead, while the HTML of the others is made", unit.name)
         writers.hold(self._key(unit, 1), unit, 1)
@@ -427,8 +430,7 @@ class Builder:
         if found is None:
             return None
         log.info("the look of the last build: its stylesheets are not read again here")
-        return _Look(spec, StyleFacts(found.problems, found.reads),
-                     tuple((path, self._digests.of(path)) for path in found.reads))
+        return _Look(spec, found.problems, tuple((path, self._digests.of(path)) for path in found.reads))
 
     def _look_for(self, spec: RendererSpec, writers: Writers) -> _Look:
         """The look of `spec`: known, or asked of the renderer (a worker's, or this process's) and kept."""
@@ -438,8 +440,7 @@ class Builder:
         writers.start(self.jobs)     # every unit is to lay out: the other workers too, now that this process waits
         facts = writers.facts()
         reads = tuple(dict.fromkeys((*facts.reads, *spec.fonts)))
-        self._look = _Look(spec, StyleFacts(facts.problems, reads), tuple((path, self._digests.of(path))
-                                                                          for path in reads))
+        self._look = _Look(spec, facts.problems, tuple((path, self._digests.of(path)) for path in reads))
         if self.cache is not None:
             self.cache.put(spec.key(), UnitPdf(b"", 0, (), reads, problems=facts.problems), self._digests.of)
         return self._look

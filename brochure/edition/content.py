@@ -60,8 +60,7 @@ def load_edition(root: Path, partial: bool = False, memo: EditionMemo | None = N
     problems += listing_problems
     cards = []
     for path in paths:
-        card, card_problems = _remembered(memo, "card", path, config, fonts,
-                                          lambda raw, path=path: _read_card(path, config, fonts, raw))
+        card, card_problems = _card(path, config, fonts, memo)
         problems += card_problems
         if card is not None:
             cards.append(card)
@@ -105,7 +104,10 @@ def _remembered(memo: EditionMemo | None, kind: str, path: Path, config: Config,
 
 def remembered_card(path: Path, config: Config, memo: EditionMemo) -> tuple[Card | None, list[Problem]]:
     """One card read and checked through `memo`, as `load_edition(memo=memo)` reads it next (the same record)."""
-    fonts = memo.fonts(config)
+    return _card(path, config, memo.fonts(config), memo)
+
+
+def _card(path: Path, config: Config, fonts: Characters, memo: EditionMemo | None) -> tuple[Card | None, list]:
     return _remembered(memo, "card", path, config, fonts, lambda raw: _read_card(path, config, fonts, raw))
 
 

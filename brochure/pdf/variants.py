@@ -25,14 +25,14 @@ from ..resources import shipped
 from . import colours
 
 PROFILE = Path("assets") / "icc" / "brochure-cmyk-fogra39.icc"
+SCREEN_DPI = 150        # images of the screen variant are downsampled to this resolution at their placed size
+BLEED_MM = 3
 
 
 def profile_path(root: Path) -> Path | None:
     """The CMYK output profile a print book uses: the edition's, else brochure's; None if neither is there."""
     return next((path for path in (root / PROFILE, shipped("assets") / PROFILE.relative_to("assets"))
                  if path.is_file()), None)
-SCREEN_DPI = 150        # images of the screen variant are downsampled to this resolution at their placed size
-BLEED_MM = 3
 
 
 @dataclass(frozen=True)
