@@ -112,11 +112,13 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     found = record.found() if record is not None else None
     if found is not None:
         return _up_to_date(root, found, began)
+    from .book.builder import Builder, Options     # before the fork: the worker needs most of these modules too
+    from .pdf.cache import UnitCache
+    from .pdf.variants import make_variant
     from .pdf.workers import fork_workers
     jobs = 1 if accessible else jobs or os.cpu_count() or 1
     forked = fork_workers(1) if jobs > 1 else []   # imports WeasyPrint meanwhile, in its own process
     try:
-        from .pdf.variants import make_variant
         config, _ = load_config(root)
         if config is not None:   # else the builder reports every problem of the edition
             chosen = make_variant(variant or config.variant, accessible, archival)
@@ -125,8 +127,6 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
             check_pdf_target(target, sources(config))
         if strict:
             check(root, strict=True, theme=theme)
-        from .book.builder import Builder, Options
-        from .pdf.cache import UnitCache
     except BaseException:
         for pool in forked:
             pool.shutdown(cancel_futures=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 from pathlib import Path
 
@@ -199,3 +200,35 @@ def test_the_fonts_code_points_are_kept_between_processes_and_a_damaged_entry_is
     remade = printable(folders, stored=stored)
     assert remade.claimed == first.claimed                         # the foreign entry was not trusted
     assert '"key": "other"' not in entries[0].read_text()          # and was made again
+
+
+def test_the_list_of_the_shipped_fonts_code_points_is_that_of_their_cmaps():
+    from brochure.text.fonts import SHIPPED_CLAIMS, claimed_by, claims_listing, shipped_claims
+
+    folder = shipped("assets") / "fonts"
+    assert (folder / SHIPPED_CLAIMS).read_bytes() == claims_listing(folder), \
+        "run `python -m brochure.text.fonts` after changing a shipped font"
+    listed = shipped_claims()
+    for path in font_files([folder]):
+        assert listed[hashlib.sha256(path.read_bytes()).hexdigest()] == claimed_by(read_font(path))
+
+
+def test_the_shipped_fonts_are_not_read_for_their_code_points_and_a_font_not_listed_is(tmp_path, monkeypatch):
+    import brochure.text.fonts as fonts
+    from brochure.text.fonts import bundled_font_folders, claimed_by, shipped_claims
+
+    folders = bundled_font_folders(tmp_path)            # the shipped fonts alone
+    every = frozenset().union(*(claimed_by(read_font(path)) for path in font_files(folders)))
+    reads = []
+    real_read = fonts.read_font
+    monkeypatch.setattr(fonts, "read_font", lambda path, data=None: reads.append(path) or real_read(path, data))
+    monkeypatch.setattr(fonts, "_FONT_SETS", {})        # as in a new process, with no store
+    assert printable(folders).claimed == every and reads == []
+
+    symbols = next(path for path in font_files(folders) if path.name == "BrochureSymbols-Regular.ttf")
+    unlisted = {digest: points for digest, points in shipped_claims().items()
+                if digest != hashlib.sha256(symbols.read_bytes()).hexdigest()}
+    monkeypatch.setattr(fonts, "shipped_claims", lambda: unlisted)   # as if that font had been changed
+    monkeypatch.setattr(fonts, "_FONT_SETS", {})
+    made = printable(folders)
+    assert reads == [symbols] and made.claimed == every and ord("⊗") in made

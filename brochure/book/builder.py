@@ -256,7 +256,7 @@ class Builder:
                              holding=self._holding)
         self._holding = set()
         writers = self._writers                       # those of this look, started by _prepare
-        writers.while_waiting = _import_assembler     # pikepdf and HarfBuzz, while the workers lay out
+        writers.while_waiting = functools.partial(_ready_assembler, tuple(bundled_font_folders(edition.config.root)))
         try:
             plan = rounds.plan(units, lambda pages: sommaire_unit(edition, spec.theme, pages),
                                blank_unit(edition, spec.theme), writers, progress)
@@ -469,8 +469,11 @@ class Builder:
                               ).hexdigest()[:24]
 
 
-def _import_assembler() -> None:
-    from ..pdf import assemble  # noqa: F401
+def _ready_assembler(font_folders: tuple[Path, ...]) -> None:
+    """While the workers lay out (this process waits): the assembler imported (pikepdf, HarfBuzz) and the names
+    of the bundled fonts read, which it would do once the last unit is written."""
+    from ..pdf.assemble import font_files
+    font_files(font_folders)
 
 
 def _templates_key(theme: Theme, digest: Callable[[Path], str]) -> tuple:

@@ -7,8 +7,9 @@ on fontTools (slower) when libharfbuzz-subset is missing.
 """
 from __future__ import annotations
 
-import functools
+import hashlib
 import io
+import threading
 from pathlib import Path
 
 from cffi import FFI
@@ -113,17 +114,41 @@ def _fonttools_subset(data: bytes, glyphs: set[int], notdef_outline: bool) -> by
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=4)
 def font_files(folders: tuple[Path, ...]) -> dict[str, Path]:
-    """PostScript name -> the bundled font file that has it (static fonts only: WeasyPrint instantiates the others)."""
+    """PostScript name -> the bundled font file that has it (static fonts only: WeasyPrint instantiates the others).
+
+    Each file's name is read once per process for the same bytes (kept under their SHA-256, so a font
+    replaced under the same path is read again)."""
     found = {}
     for folder in folders:
         for path in sorted(folder.rglob("*")):
             if path.suffix.lower() in FONT_SUFFIXES[:2]:
-                with TTFont(path, lazy=True) as font:
-                    if "fvar" not in font:
-                        found.setdefault(font["name"].getDebugName(6), path)
+                name = _static_name(path.read_bytes())
+                if name is not None:
+                    found.setdefault(name, path)
     return found
+
+
+def _static_name(data: bytes) -> str | None:
+    """The PostScript name of a static font (None for a variable one), once per distinct font."""
+    digest = hashlib.sha256(data).digest()
+    with _NAMES_LOCK:
+        if digest in _NAMES:
+            return _NAMES[digest]
+    with TTFont(io.BytesIO(data), lazy=True) as font:
+        name = font["name"].getDebugName(6) if "fvar" not in font else None
+    with _NAMES_LOCK:
+        _NAMES[digest] = name
+        while len(_NAMES) > MAX_NAMES:
+            del _NAMES[next(iter(_NAMES))]
+    return name
+
+
+# Font files already read: the SHA-256 of their bytes -> their PostScript name (None: a variable font). Keyed by
+# content, so never stale; bounded (an edition's fonts and brochure's, a few replaced).
+MAX_NAMES = 256
+_NAMES: dict[bytes, str | None] = {}
+_NAMES_LOCK = threading.Lock()
 
 
 def postscript_name(program: bytes) -> str | None:

@@ -11,6 +11,7 @@ draws something: a font whose glyph for « ⊗ » is empty would print a blank.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -84,9 +85,16 @@ def printable(folders: tuple[Path, ...], digest_of: Callable[[Path], str] | None
     distinct = _distinct(read, digests)
     claimed = stored.get(digests) if stored is not None else None
     if claimed is not None:
-        made = Characters([(read_font(path, data), True) for path, looked_at, data in distinct if looked_at], claimed)
+        made = Characters([(read_font(path, data), True) for path, looked_at, data, _ in distinct if looked_at],
+                          claimed)
     else:
-        made = Characters([(read_font(path, data), looked_at) for path, looked_at, data in distinct])
+        listed = shipped_claims()       # brochure's own fonts: their code points ship with them
+        fonts = [(read_font(path, data), looked_at) for path, looked_at, data, digest in distinct
+                 if looked_at or digest not in listed]
+        claimed = frozenset().union(*(listed[digest] for _, looked_at, _, digest in distinct
+                                      if not looked_at and digest in listed),
+                                    *((font.getBestCmap() or {}).keys() for font, _ in fonts))
+        made = Characters([(font, True) for font, looked_at in fonts if looked_at], claimed)
         if stored is not None:
             stored.put(digests, made.claimed)
     with _FONT_SETS_LOCK:   # under the digests of the bytes read: those of `key` may be older
@@ -96,14 +104,62 @@ def printable(folders: tuple[Path, ...], digest_of: Callable[[Path], str] | None
     return made
 
 
-def _distinct(read: list[tuple[Path, bool, bytes]], digests: list[str]) -> list[tuple[Path, bool, bytes]]:
-    """Each font once (an edition's copy of a shipped font is the same font): its glyphs are looked at only if
-    no copy is brochure's own, whose glyphs the tests check."""
-    distinct: dict[str, tuple[Path, bool, bytes]] = {}
+def _distinct(read: list[tuple[Path, bool, bytes]], digests: list[str]) -> list[tuple[Path, bool, bytes, str]]:
+    """Each font once, with its digest (an edition's copy of a shipped font is the same font): its glyphs are
+    looked at only if no copy is brochure's own, whose glyphs the tests check."""
+    distinct: dict[str, tuple[Path, bool, bytes, str]] = {}
     for (path, looked_at, data), digest in zip(read, digests):
         first = distinct.get(digest)
-        distinct[digest] = (path, looked_at, data) if first is None else (first[0], first[1] and looked_at, data)
+        distinct[digest] = (path, looked_at, data, digest) if first is None else (
+            first[0], first[1] and looked_at, data, digest)
     return list(distinct.values())
+
+
+def claimed_by(font: TTFont) -> frozenset[int]:
+    """The code points a font claims in its cmap."""
+    return frozenset((font.getBestCmap() or {}).keys())
+
+
+SHIPPED_CLAIMS = "characters.json"      # in brochure's assets/fonts: the code points of each of its fonts
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_claims() -> dict[str, frozenset[int]]:
+    """SHA-256 of each font file brochure ships -> the code points it claims, as listed beside them (made by
+    `python -m brochure.text.fonts`; a test checks the list against the fonts). Package data, read once: a font
+    not listed (an edition's own, a shipped one changed) is read instead. An unreadable list lists nothing."""
+    try:
+        data = json.loads((shipped("assets") / "fonts" / SHIPPED_CLAIMS).read_bytes())
+        return {digest: frozenset(point for start, end in ranges for point in range(start, end + 1))
+                for digest, ranges in data["fonts"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def claims_listing(folder: Path) -> bytes:
+    """The list `shipped_claims` reads, for the fonts of `folder` (brochure's assets/fonts)."""
+    fonts = {}
+    for path in font_files([folder]):
+        data = path.read_bytes()
+        points = sorted(claimed_by(read_font(path, data)))
+        ranges = []
+        for point in points:
+            if ranges and ranges[-1][1] == point - 1:
+                ranges[-1][1] = point
+            else:
+                ranges.append([point, point])
+        fonts[hashlib.sha256(data).hexdigest()] = {"file": path.relative_to(folder).as_posix(), "ranges": ranges}
+    about = ("The code points each font of this folder claims (its cmap), as ranges, under the SHA-256 of its "
+             "file. Made by `python -m brochure.text.fonts`; checked by tests/test_fonts.py.")
+    lines = [f'{{"about": {json.dumps(about)},', ' "files": {']
+    lines += [f'  {json.dumps(digest)}: {json.dumps(entry["file"])},' for digest, entry in sorted(fonts.items())]
+    lines[-1] = lines[-1].rstrip(",")
+    lines += [' },', ' "fonts": {']
+    lines += [f'  {json.dumps(digest)}: {json.dumps(entry["ranges"], separators=(",", ":"))},'
+              for digest, entry in sorted(fonts.items())]
+    lines[-1] = lines[-1].rstrip(",")
+    lines += [" }", "}", ""]
+    return "\n".join(lines).encode()
 
 
 def _digest(path: Path) -> str:
@@ -228,3 +284,9 @@ def _shown(path: Path) -> Path:
 
 def _reason(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0][:100]
+
+
+if __name__ == "__main__":     # python -m brochure.text.fonts: write the list of the shipped fonts' code points
+    _folder = shipped("assets") / "fonts"
+    (_folder / SHIPPED_CLAIMS).write_bytes(claims_listing(_folder))
+    print(f"wrote {_folder / SHIPPED_CLAIMS}")
