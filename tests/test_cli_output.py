@@ -42,3 +42,18 @@ def test_very_verbose_adds_weasyprint_progress(mini):
     result = run("-C", mini, "-vv", "build")
     assert result.exit_code == 0
     assert "weasyprint.progress" in result.output
+
+
+def test_the_command_ends_with_the_exit_code_of_what_happened_and_every_line_written(mini, tmp_path):
+    """`python -m brochure.cli` (and the `brochure` script) end the process at once after `main`: nothing lost."""
+    from click.testing import CliRunner
+
+    from brochure.cli import main
+    assert run("--no-such-option").exit_code == 2                          # click's usage error
+    assert run("-C", tmp_path, "build").exit_code == 1                     # no edition here: a problem, said
+    built = run("-C", mini, "-q", "build")                                  # stdout is a pipe: block-buffered
+    assert built.exit_code == 0 and re.fullmatch(r"built \S+mini\.pdf: \d+ page\(s\) in [\d.]+ s\n", built.stdout)
+    for args in (["-C", str(mini), "check"], ["--version"]):
+        alone, inside = run(*args), CliRunner().invoke(main, args)
+        assert alone.exit_code == inside.exit_code == 0
+        assert alone.stdout.strip() and alone.stdout == inside.stdout      # every line, flushed before the end
