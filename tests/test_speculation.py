@@ -90,3 +90,26 @@ def test_the_final_sommaire_is_laid_out_once_the_cards_pages_are_known_not_after
     assert [writers.log[index] for index in sommaires] == ["write sommaire@2"] * 2   # stand-in numbers, true ones
     # the back page (slow) is still being laid out when the sommaire with the cards' true pages is asked
     assert "back-page" in writers.running_then[sommaires[1]]
+
+
+def test_the_final_sommaire_goes_to_the_first_free_worker_before_the_units_still_ahead(monkeypatch):
+    """Once every card's first page is known, the sommaire with the true numbers is the first unit of the book
+    not written: it is asked before the units after the cards (laid out last, it ended the build alone)."""
+    for name, pages in {"card-03": 3, "card-04": 5, "card-05": 2, "promotions": 1}.items():
+        monkeypatch.setitem(LENGTHS, name, pages)
+    units = [unit("cover", "cover"), unit("sommaire", "sommaire", "<p>888 888</p>"),
+             *(unit("card", f"card-0{i}", "<p>" + "x" * (100 * i) + "</p>") for i in range(1, 6)),
+             unit("promotions", "promotions"), unit("back-page", "back-page")]
+    renderer = SimpleNamespace(theme=SimpleNamespace(start_on={}), variant=SimpleNamespace(name="screen"))
+    key = lambda unit, start: hashlib.sha256(f"{unit.name}{unit.html}{start}".encode()).hexdigest()   # noqa: E731
+
+    def sommaire_with(pages):
+        return unit("sommaire", "sommaire", "<p>" + " ".join(map(str, pages.values())) + "</p>")
+
+    writers = ScriptedWriters(slow={"card-04": 3, "card-05": 3, "promotions": 4})
+    plan = Speculation(key, lambda path: "", renderer, None).plan(units, sommaire_with, unit("blank", "blank"),
+                                                                 writers, None)
+    assert [slot.unit.name for slot in plan.slots][:2] == ["cover", "sommaire"]
+    final = [index for index, entry in enumerate(writers.log) if entry == "write sommaire@2"][-1]
+    after_cards = min(index for index, entry in enumerate(writers.log) if "promotions" in entry or "back-page" in entry)
+    assert final < after_cards, writers.log

@@ -118,9 +118,12 @@ class Speculation:
     def _next(self, wanted: dict, writers: Writers) -> list[tuple[str, tuple[Unit, int, bool]]]:
         """What the free workers lay out now: the first unit not known (its first page is), then the longest
         of the next few (the longest first keep both cores busy to the end; only a few ahead, so that the
-        units held waiting for their first page stay few)."""
+        units held waiting for their first page stay few). Units are taken in the book's order: the sommaire
+        with its true page numbers, asked for once every card's first page is known, comes before the units
+        still ahead (it was laid out last, alone, while the other worker had nothing left)."""
         free = max(0, writers.jobs - writers.laying)
-        waiting = [(key, asked) for key, asked in wanted.items() if key not in writers.asked]
+        waiting = sorted(((key, asked) for key, asked in wanted.items() if key not in writers.asked),
+                         key=lambda item: item[1][1])     # in the book's order: the sommaire's last pass first
         if not free or not waiting or not writers.holds:
             return waiting[:free]
         ahead = sorted(waiting[1:LOOK_AHEAD * writers.jobs], key=lambda item: -self.characters(item[1][0]))
