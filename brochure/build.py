@@ -108,17 +108,17 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
     """
     began = time.perf_counter()
     options = BuildOptions(theme, variant, accessible, archival, draft, strict, output)
-    record = BookRecord.of(root.resolve() / BUILD_DIR / CACHE_DIR, root, options) if cache else None
-    found = record.found() if record is not None else None
-    if found is not None:
-        return _up_to_date(root, found, began)
-    from .book.builder import Builder, Options     # before the fork: the worker needs most of these modules too
-    from .pdf.cache import UnitCache
-    from .pdf.variants import make_variant
     from .pdf.workers import fork_workers
     jobs = 1 if accessible else jobs or os.cpu_count() or 1
     forked = fork_workers(1) if jobs > 1 else []   # imports WeasyPrint meanwhile, in its own process
     try:
+        record = BookRecord.of(root.resolve() / BUILD_DIR / CACHE_DIR, root, options) if cache else None
+        found = record.found() if record is not None else None
+        if found is not None:         # nothing to lay out: the worker is stopped, whatever it was importing
+            for pool in forked:
+                pool.kill()
+            return _up_to_date(root, found, began)
+        from .pdf.variants import make_variant
         config, _ = load_config(root)
         if config is not None:   # else the builder reports every problem of the edition
             chosen = make_variant(variant or config.variant, accessible, archival)
@@ -127,9 +127,11 @@ def build(root: Path, theme: str | None = None, output: Path | None = None, stri
             check_pdf_target(target, sources(config))
         if strict:
             check(root, strict=True, theme=theme)
+        from .book.builder import Builder, Options
+        from .pdf.cache import UnitCache
     except BaseException:
         for pool in forked:
-            pool.shutdown(cancel_futures=True)
+            pool.kill()
         raise
     folder = root.resolve() / BUILD_DIR / CACHE_DIR
     with Builder(root, Options(theme, variant, accessible, archival, draft), jobs,

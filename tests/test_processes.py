@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from concurrent.futures import CancelledError
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -139,3 +140,20 @@ def test_a_task_that_cannot_be_sent_fails_alone_and_a_stopped_worker_refuses_tas
         worker.shutdown()
     with pytest.raises(BrokenProcessPool):
         worker.submit("recall").result(10)                  # refused at once, not left waiting
+
+
+def _slow_setup() -> None:
+    time.sleep(30)          # a worker still importing WeasyPrint, seen from a build that needs it no more
+
+
+def test_a_worker_killed_while_it_sets_up_stops_at_once_and_leaves_no_process():
+    worker = fork(_slow_setup, _run)
+    pending = worker.submit("recall")
+    pid = worker._child
+    began = time.monotonic()
+    worker.kill()
+    assert time.monotonic() - began < 5                     # not the 30 s of its set-up
+    with pytest.raises((BrokenProcessPool, CancelledError)):   # its task fails (sent or not yet)
+        pending.result(10)
+    with pytest.raises(ChildProcessError):                  # reaped: no zombie left
+        os.waitpid(pid, os.WNOHANG)

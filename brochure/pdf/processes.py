@@ -74,6 +74,15 @@ class Process:
             _reap(self._child)
             self._child = None
 
+    def kill(self) -> None:
+        """Stop the worker now, whatever it is doing (a worker forked here; its tasks fail)."""
+        if self._child is not None:
+            try:
+                os.kill(self._child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.shutdown(cancel_futures=True)
+
     def _put(self, future: Future, name: str, args: tuple, handle: int | None) -> Future:
         with self._ready:
             if self._stopped:
