@@ -218,6 +218,20 @@ def test_a_card_edited_since_the_last_build_is_laid_out_first_and_once(mini, cap
     assert edited.path.read_bytes() == fresh.path.read_bytes()        # and the same file, to the byte
 
 
+def test_an_edit_undone_lays_out_nothing_and_waits_for_no_worker(mini, caplog):
+    """Back to a version of the card the unit cache holds: no layout first (the plan finds it in the cache)."""
+    build(mini, jobs=2)
+    card = mini / "data/cards/01-alpha.md"
+    text = card.read_text(encoding="utf-8")
+    card.write_text(text.replace("## Contexte\n", "## Contexte\n\nUne phrase de plus.\n", 1), encoding="utf-8")
+    build(mini, jobs=2)
+    card.write_text(text, encoding="utf-8")                          # undone: the first version, cached
+    with caplog.at_level("INFO", logger="brochure"):
+        undone = build(mini, jobs=2)
+    assert not [record for record in caplog.records if "laid out first" in record.getMessage()]
+    assert undone.laid_out == 0 and "phrase de plus" not in " ".join(Pdf(undone.path).pages)
+
+
 def test_with_a_new_look_a_card_is_laid_out_while_the_html_is_made_and_placed_by_the_plan(mini, caplog, monkeypatch):
     from brochure.pdf.workers import Writers
     # The stylesheets' facts as soon as asked (the worker may not have answered yet on a fast machine).

@@ -157,3 +157,24 @@ def test_a_worker_killed_while_it_sets_up_stops_at_once_and_leaves_no_process():
         pending.result(10)
     with pytest.raises(ChildProcessError):                  # reaped: no zombie left
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_busy_clone_is_killed_at_once_and_its_worker_goes_on():
+    worker = fork(_setup, _run)
+    try:
+        clone = worker.clone()
+        running = clone.submit("sleep", 30)
+        for _ in range(200):
+            if clone.busy:
+                break
+            time.sleep(0.01)
+        assert clone.busy and not worker.busy
+        clone_pid = clone._pid                                     # told by its worker when it forked it
+        began = time.monotonic()
+        clone.kill()
+        assert time.monotonic() - began < 5 and _gone(clone_pid)
+        with pytest.raises(BrokenProcessPool):
+            running.result(10)
+        assert worker.submit("sleep", 0).result(10) == 0          # the worker it was copied from goes on
+    finally:
+        worker.shutdown()

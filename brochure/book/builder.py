@@ -370,9 +370,13 @@ class Builder:
             except BrochureError:
                 continue
             start = edited.first_pages.get(unit.name)
-            if start:
-                log.info("%s: edited, laid out first at p. %d (its first page in the last build)", unit.name, start)
-                writers.write(self._key(unit, start), unit, start)
+            if not start:
+                continue
+            key = self._key(unit, start)
+            if self.cache is not None and self.cache.get(key, self._digests.of) is not None:
+                continue        # this version was laid out before (an edit undone): the plan finds it there
+            log.info("%s: edited, laid out first at p. %d (its first page in the last build)", unit.name, start)
+            writers.write(key, unit, start)
 
     def _lay_out_ahead(self, unit: Unit, spec: RendererSpec, writers: Writers) -> None:
         """With a new look, once the first worker has made its renderer and said what its stylesheets gave: the

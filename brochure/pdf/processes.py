@@ -41,7 +41,9 @@ class Process:
     def __init__(self, connection: Connection, child: int | None = None, description: str = "a worker"):
         self._connection = connection
         self._child = child                 # its process id, when this process forked it (and reaps it)
+        self._pid = child                   # its process id, once known (a clone's, from its worker's answer)
         self._description = description
+        self._busy = False                  # a task sent, its answer not yet back
         self._queue: deque = deque()
         self._ready = threading.Condition()
         self._stopped = False
@@ -56,7 +58,14 @@ class Process:
         mine, theirs = Pipe()
         done = self._put(Future(), "clone", (), theirs.fileno())
         done.add_done_callback(lambda _: theirs.close())     # passed to the worker (or never: then it fails)
-        return Process(mine, description=f"a copy of {self._description}")
+        copy = Process(mine, description=f"a copy of {self._description}")
+        done.add_done_callback(lambda made: setattr(copy, "_pid", made.result()) if not made.exception() else None)
+        return copy
+
+    @property
+    def busy(self) -> bool:
+        """Whether a task is running in the worker now (sent, not answered)."""
+        return self._busy
 
     def shutdown(self, cancel_futures: bool = True) -> None:
         """Tasks not yet sent are cancelled (with `cancel_futures`); the one running ends, then the worker stops."""
@@ -75,10 +84,10 @@ class Process:
             self._child = None
 
     def kill(self) -> None:
-        """Stop the worker now, whatever it is doing (a worker forked here; its tasks fail)."""
-        if self._child is not None:
+        """Stop the worker now, whatever it is doing: its tasks fail. (A clone is reaped by its worker.)"""
+        if self._pid is not None:
             try:
-                os.kill(self._child, signal.SIGKILL)
+                os.kill(self._pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         self.shutdown(cancel_futures=True)
@@ -109,6 +118,7 @@ class Process:
                 future.set_exception(BrokenProcessPool(broken))
                 continue
             try:
+                self._busy = True
                 self._connection.send((name, args))
                 if handle is not None:
                     reduction.send_handle(self._connection, handle, 0)
@@ -120,6 +130,8 @@ class Process:
             except BaseException as error:    # noqa: BLE001 - a task that cannot be pickled, an answer unreadable
                 future.set_exception(error)   # here: that task fails, whole; the pipe is still in step
                 continue
+            finally:
+                self._busy = False
             if ok:
                 future.set_result(value)
             else:

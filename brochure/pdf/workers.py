@@ -228,8 +228,12 @@ class Writers:
         self._tasks[self._pool(task.worker).submit(name, *args)] = task
 
     def close(self) -> None:
+        """Stop the workers; one still running a task (a unit laid out ahead, then not needed) is killed, not
+        waited for."""
         for pool in (*reversed(self._pools), *self._forked):    # the clones before the worker they came from
-            if pool is not None:
+            if pool is not None and pool.busy:
+                pool.kill()
+            elif pool is not None:
                 pool.shutdown(cancel_futures=True)
         self._pools, self._forked = [None] * len(self._pools), []
         self._facts = None
