@@ -275,6 +275,14 @@ def test_a_worker_finds_weasyprints_libraries_in_ldconfigs_cache_without_running
     assert compiled == [] and ctypes.util.find_library is find_library            # put back afterwards
 
 
+def test_a_worker_imports_weasyprint_but_neither_jinja2_nor_markdown():
+    """What a worker imports is on the path of every edit: it takes units, it renders no template."""
+    probe = ("import sys; import brochure.cli, brochure.build; from brochure.pdf.workers import _import_worker; "
+             "_import_worker(); print(sorted(name for name in ('weasyprint', 'jinja2', 'markdown') if name in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    assert shown == "['weasyprint']"
+
+
 def test_the_look_kept_in_the_cache_is_trusted_only_while_its_stylesheets_are_unchanged(mini):
     from brochure.pdf.cache import UnitCache
     styles = mini / "styles"

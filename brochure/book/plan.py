@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Mapping
 
 from ..problems import BrochureError
-from .units import Unit
+from .unit import Unit
 
 Length = Callable[[Unit, int], int]     # (unit, first page) -> number of pages once laid out
 

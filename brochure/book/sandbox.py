@@ -26,7 +26,8 @@ from jinja2.utils import generate_lorem_ipsum, missing
 
 from ..limits import MAX_TEMPLATE_BITS, MAX_TEMPLATE_POWER, MAX_TEMPLATE_REPEAT, MAX_UNIT_HTML
 from ..problems import Problem
-from ..themes.theme import TemplateFileError, Theme, ThemeLoader, checked_folder, read_template
+from ..themes.loader import TemplateFileError, ThemeLoader, read_template
+from ..themes.theme import Theme, checked_folder
 
 FORMAT_WIDTH = re.compile(r"\{[^{}]*:[^{}]*?(\d{6,})[^{}]*\}|%[-#0 +]*(\d{6,})")
 REPR = re.compile(r"<?'?brochure(?:\.\w+)*\.(\w+) object(?: at 0x[0-9a-f]+>)?'?")

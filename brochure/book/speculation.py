@@ -17,7 +17,7 @@ from ..pdf.spec import RendererSpec
 from ..pdf.workers import Done, UnitPdf, Writers
 from ..problems import BrochureError
 from .plan import Plan, fill_sommaire, paginate
-from .units import Unit
+from .unit import Unit
 
 log = logging.getLogger(__name__)
 LOOK_AHEAD = 3          # units laid out ahead are chosen among the next 3 per worker, the longest first

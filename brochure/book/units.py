@@ -13,9 +13,8 @@ template is compiled once, whoever renders it.
 """
 from __future__ import annotations
 
-import functools
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
 from typing import Callable
@@ -24,34 +23,16 @@ import jinja2
 from jinja2.sandbox import SecurityError
 from markupsafe import escape
 
-from ..text.markup import count_marked, footnotes, inline_html, markdown_html, plain
+from ..text.markup import footnotes, inline_html, markdown_html, plain
 from ..edition.models import Broken, Card, Edition, Page, Section, Tutor
 from ..problems import BrochureError, ContentError
 from ..themes.theme import Theme
 from .sandbox import render, sandbox, template_problem
+from .unit import Unit  # noqa: F401 (re-exported: the units are made here)
 from .views import edition_view, page_view
 
 CORPS_LABELS = {"administrateur": "Administrateur territorial", "conservateur": "Conservateur de bibliothèques",
                 "ingenieur": "Ingénieur en chef territorial"}
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One separately laid-out part of the book."""
-
-    kind: str                  # cover, editorial, sommaire, divider, card, promotions, back-page, blank, problem
-    name: str                  # unique in the book: "card-01", "divider-gerer-differemment"
-    title: str                 # what the reader calls it
-    html: str
-    section: Section | None = None
-    card: Card | None = None
-    fallback: str | None = None   # another layout, for when the first one drops marked content
-
-    @functools.cached_property
-    def kept(self) -> int:
-        """How many elements the layout must show: those the templates mark with a `data-keep` attribute
-        (counted once per unit: the HTML is parsed for it)."""
-        return count_marked(self.html, "data-keep")
 
 
 CONTEXT_NAMES = ("edition", "config", "unit_name", "unit_kind", "section", "card", "cards", "page", "pages",

@@ -24,7 +24,7 @@ from .memo import EditionMemo, Reader
 from .models import Author, Broken, Card, Config, Edition, KeyFigure, Page, Question, Section, Signature, Testimonial, Tutor
 from ..problems import WARNING, Problem
 from .schema import Checker
-from .images import MAX_PIXELS, image_problem  # noqa: F401 (MAX_PIXELS: the renderer sets Pillow's limit from it)
+from .images import image_problem
 from .sources import read_markdown
 
 log = logging.getLogger(__name__)

@@ -27,15 +27,14 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .. import __version__
 from ..edition.config import page_mm
-from ..edition.content import MAX_PIXELS
 from ..book.plan import Plan, fill_sommaire, paginate
-from ..book.units import Unit
+from ..book.unit import Unit
 from ..resources import shipped
 from ..text.fonts import bundled_font_folders
 from .fontconfig import BundledFonts
 from .relocate import blocker, relocate, render as movable
 from ..edition.models import Config
-from ..limits import LAYOUT_SECONDS
+from ..limits import LAYOUT_SECONDS, MAX_PIXELS
 from ..problems import BrochureError, ContentError, Problem
 from ..themes.theme import Theme, allowed_roots, inside, is_theme_name, theme_folders
 from . import colours

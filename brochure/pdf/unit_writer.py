@@ -29,7 +29,7 @@ from pathlib import Path
 import pikepdf
 from weasyprint.pdf.fonts import Font
 
-from ..book.units import Unit
+from ..book.unit import Unit
 from ..edition.models import Config
 from .findings import Placed, unit_findings
 from .relocate import MovableDocument, blocker, relocate

@@ -29,7 +29,7 @@ from ..problems import BrochureError, Finding, Problem
 from .processes import Process, fork
 
 if TYPE_CHECKING:
-    from ..book.units import Unit
+    from ..book.unit import Unit
     from .render import Renderer
     from .spec import RendererSpec, StyleFacts
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 from markupsafe import Markup, escape
@@ -22,6 +21,7 @@ from markupsafe import Markup, escape
 # part_name, FIGURE_OPTIONS, figure_options: for callers of markup (the parts' class names, figure options)
 from .extension import FIGURE_OPTIONS, MISSING, converter, figure_options, part_name  # noqa: F401
 from ..limits import MAX_BLOCK, MAX_NESTING, MAX_TABLE_COLUMNS
+from .marked import count_marked  # noqa: F401 (re-exported: the units count their marked elements)
 from .typography import break_long_words, french_html
 
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]{1,100})\](?!:)")
@@ -139,25 +139,6 @@ def footnotes(text) -> dict[str, str]:
 def plain(text: str | None) -> Markup:
     """Plain text (a name, a title, an address) -> escaped HTML with French typography, URLs marked."""
     return Markup(break_long_words(french_html(str(escape(str(text or "").translate(SEPARATORS))))))
-
-
-def count_marked(html: str, attribute: str) -> int:
-    """How many elements of an HTML document carry `attribute` (text that merely spells it does not count)."""
-    counter = _MarkedElements(attribute)
-    counter.feed(html)
-    counter.close()
-    return counter.count
-
-
-class _MarkedElements(HTMLParser):
-    def __init__(self, attribute: str):
-        super().__init__(convert_charrefs=True)
-        self.attribute, self.count = attribute, 0
-
-    def handle_starttag(self, tag, attrs):
-        self.count += any(name == self.attribute for name, _ in attrs)
-
-    handle_startendtag = handle_starttag
 
 
 def _limit_problems(lines: list[str], first_line: int) -> list[tuple[int, str]]:
