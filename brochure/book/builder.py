@@ -221,7 +221,7 @@ class Builder:
         self._edition_memo = EditionMemo(StoredCharacters(cache.folder / "fonts") if cache is not None else None)
         self._forked = list(forked or [])       # taken by the first workers made
         self._edited = edited                   # used by the first refresh only
-        self._holding: set[str] = set()         # a unit laid out ahead while the HTML is made (_lay_out_ahead)
+        self._holding: set[str] = set()         # the units laid out ahead while the HTML is made (_lay_out_ahead)
 
     def __enter__(self):
         return self
@@ -316,8 +316,12 @@ class Builder:
             if self._look is None:
                 self._writers.ask_facts()   # answered while the edition is read: see _lay_out_ahead
         log.info("checking the edition")
+        read_ahead = None
+        if early is not None and self._look is None and self._writers is not None and self._writers.holds:
+            def read_ahead(card: Card, card_problems: list[Problem]) -> None:
+                self._read_ahead(loaded[0], card, card_problems, early, self._writers)
         edition, problems = load_edition(self.root, partial=self.options.draft, memo=self._edition_memo,
-                                         loaded=loaded)
+                                         loaded=loaded, on_card=read_ahead)
         if edition is None or (not self.options.draft and any(p.severity == ERROR for p in problems)):
             raise ContentError([p for p in problems if p.severity == ERROR], self.root)
         spec = early if early is not None and early.config == edition.config else self._spec_of(edition.config)
@@ -378,18 +382,36 @@ class Builder:
             log.info("%s: edited, laid out first at p. %d (its first page in the last build)", unit.name, start)
             writers.write(key, unit, start)
 
-    def _lay_out_ahead(self, unit: Unit, spec: RendererSpec, writers: Writers) -> None:
+    def _lay_out_ahead(self, unit: Unit, spec: RendererSpec, writers: Writers,
+                       when: str = "while the HTML of the others is made") -> None:
         """With a new look, once the first worker has made its renderer and said what its stylesheets gave: the
-        next card whose HTML is made is laid out ahead and held there (from page 1, moved to its page when the
-        plan knows it), while this process makes the others' HTML. One card: the worker waits otherwise, and
-        the plan's first units go to the other worker. The plan is told (`Speculation(holding=...)`)."""
-        if self._holding or not writers.holds or not writers.facts_known:
+        card whose HTML was just made is laid out ahead and held there (from page 1, moved to its page when the
+        plan knows it) if no layout is running, while this process makes the others' HTML. So the worker is
+        kept busy, one card at a time (on two cores, this process and one worker are all that can run), and
+        the plan (told through `Speculation(holding=...)`) takes the cards it holds as laid out ahead."""
+        if not writers.holds or not writers.facts_known or writers.running_layouts:
             return
         if self._look_for(spec, writers).errors:
             return
-        log.info("%s: laid out ahead, while the HTML of the others is made", unit.name)
+        log.info("%s: laid out ahead, %s", unit.name, when)
         writers.hold(self._key(unit, 1), unit, 1)
-        self._holding = {self._key(unit, 0)}
+        self._holding.add(self._key(unit, 0))
+
+    def _read_ahead(self, config: Config, card: Card, card_problems: list[Problem], spec: RendererSpec,
+                    writers: Writers) -> None:
+        """With a new look, while the edition is read (a long while for a long edition, the worker idle): a card
+        just read is laid out ahead, from its HTML made alone (as `_lay_out_edited_first` makes an edited
+        card's), if the worker has no layout to do. Its HTML is the book's when its templates look at no other
+        card: then the plan takes it, as a card laid out while the HTML is made; else it is dropped."""
+        if any(problem.severity == ERROR for problem in card_problems):
+            return
+        if not writers.facts_known or writers.running_layouts:
+            return
+        try:
+            unit = card_unit(Edition(config, (card,), None, None), card, spec.theme)
+        except BrochureError:
+            return
+        self._lay_out_ahead(unit, spec, writers, "while the edition is read")
 
     def _spec_of(self, config: Config, quiet: bool = False) -> RendererSpec | None:
         """The look these options ask of the edition; with `quiet`, None when the theme cannot be loaded

@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from .advice import card_advice
 from .config import load_config
@@ -41,7 +42,8 @@ NO_PHOTO = "none"
 
 
 def load_edition(root: Path, partial: bool = False, memo: EditionMemo | None = None,
-                 loaded: tuple[Config | None, list[Problem]] | None = None) -> tuple[Edition | None, list[Problem]]:
+                 loaded: tuple[Config | None, list[Problem]] | None = None,
+                 on_card: Callable[[Card, list[Problem]], object] | None = None) -> tuple[Edition | None, list[Problem]]:
     """Read and check the whole edition; the Edition is None when there is any error.
 
     `partial`: a card, editorial or back page with errors is set aside as `Edition.broken` (with its
@@ -50,6 +52,7 @@ def load_edition(root: Path, partial: bool = False, memo: EditionMemo | None = N
     `memo`: the caller's memory of its last reading (`EditionMemo`); a file whose bytes, and everything its
     check read, are unchanged gives back the same record and problems without being parsed again.
     `loaded`: what `load_config(root)` gave the caller just before, not read again.
+    `on_card(card, problems)`: told of each card as soon as it is read and checked (in file order).
     """
     config, problems = loaded if loaded is not None else load_config(root)
     problems = list(problems)
@@ -64,6 +67,8 @@ def load_edition(root: Path, partial: bool = False, memo: EditionMemo | None = N
         problems += card_problems
         if card is not None:
             cards.append(card)
+            if on_card is not None:
+                on_card(card, card_problems)
     problems += _numbering_problems(cards, config)
     editorial, editorial_problems = _load_page(config.editorial, config, True, fonts, memo)
     back_page, back_problems = _load_page(config.back_page, config, False, fonts, memo)

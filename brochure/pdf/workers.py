@@ -178,6 +178,12 @@ class Writers:
         return set(self._waiting) | {task.key for task in self._tasks.values() if task.lays_out}
 
     @property
+    def running_layouts(self) -> int:
+        """How many layouts (writes or holds) are asked and not finished yet (finished ones not yet collected by
+        `done` do not count)."""
+        return len(self._waiting) + sum(task.lays_out and not future.done() for future, task in self._tasks.items())
+
+    @property
     def laying(self) -> int:
         """How many units are being laid out (written or held) now or soon."""
         return len(self._waiting) + sum(task.lays_out for task in self._tasks.values())
