@@ -221,7 +221,7 @@ class Builder:
         self._edition_memo = EditionMemo(StoredCharacters(cache.folder / "fonts") if cache is not None else None)
         self._forked = list(forked or [])       # taken by the first workers made
         self._edited = edited                   # used by the first refresh only
-        self._holding: set[str] = set()         # the units laid out ahead while the HTML is made (_lay_out_ahead)
+        self._holding: set[str] = set()         # units laid out ahead while the edition is read, the HTML made
 
     def __enter__(self):
         return self

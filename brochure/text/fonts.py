@@ -30,6 +30,7 @@ from ..resources import shipped
 
 FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
 DRAWN_ELSEWHERE = ("CBDT", "sbix", "COLR", "SVG ")   # colour fonts: glyphs without outlines still show
+SHIPPED_CLAIMS = "characters.json"      # in brochure's assets/fonts: the code points of each of its fonts
 
 
 def font_folders(*roots: Path) -> list[Path]:
@@ -93,7 +94,7 @@ def printable(folders: tuple[Path, ...], digest_of: Callable[[Path], str] | None
                  if looked_at or digest not in listed]
         claimed = frozenset().union(*(listed[digest] for _, looked_at, _, digest in distinct
                                       if not looked_at and digest in listed),
-                                    *((font.getBestCmap() or {}).keys() for font, _ in fonts))
+                                    *(claimed_by(font) for font, _ in fonts))
         made = Characters([(font, True) for font, looked_at in fonts if looked_at], claimed)
         if stored is not None:
             stored.put(digests, made.claimed)
@@ -118,9 +119,6 @@ def _distinct(read: list[tuple[Path, bool, bytes]], digests: list[str]) -> list[
 def claimed_by(font: TTFont) -> frozenset[int]:
     """The code points a font claims in its cmap."""
     return frozenset((font.getBestCmap() or {}).keys())
-
-
-SHIPPED_CLAIMS = "characters.json"      # in brochure's assets/fonts: the code points of each of its fonts
 
 
 @functools.lru_cache(maxsize=1)
