@@ -177,31 +177,6 @@ def test_a_unit_is_written_without_subsetting_only_the_fonts_the_assembler_embed
         Font.clean(Face(bundled), {1: "a"}, False)
 
 
-def test_the_fonts_code_points_are_kept_between_processes_and_a_damaged_entry_is_made_again(tmp_path, monkeypatch):
-    import brochure.text.fonts as fonts
-    from brochure.text.fonts import StoredCharacters, bundled_font_folders, printable
-
-    folders = bundled_font_folders(tmp_path)            # the shipped fonts (this folder has none of its own)
-    stored = StoredCharacters(tmp_path / "fonts")
-    monkeypatch.setattr(fonts, "_FONT_SETS", {})        # as in a new process
-    first = printable(folders, stored=stored)
-    entries = list((tmp_path / "fonts").glob("*.json"))
-    assert len(entries) == 1 and ord("é") in first and 0x1F600 not in first
-
-    reads = []
-    monkeypatch.setattr(fonts, "read_font", lambda path, data=None: reads.append(path))
-    monkeypatch.setattr(fonts, "_FONT_SETS", {})        # as in a new process
-    again = printable(folders, stored=stored)
-    assert reads == [] and again.claimed == first.claimed          # no shipped font read again
-
-    entries[0].write_text('{"format": "brochure font characters 1", "key": "other", "points": [65]}')
-    monkeypatch.undo()
-    monkeypatch.setattr(fonts, "_FONT_SETS", {})
-    remade = printable(folders, stored=stored)
-    assert remade.claimed == first.claimed                         # the foreign entry was not trusted
-    assert '"key": "other"' not in entries[0].read_text()          # and was made again
-
-
 def test_the_list_of_the_shipped_fonts_code_points_is_that_of_their_cmaps():
     from brochure.text.fonts import SHIPPED_CLAIMS, claimed_by, claims_listing, shipped_claims
 

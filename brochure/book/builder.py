@@ -46,7 +46,7 @@ from ..pdf.spec import RendererSpec
 from ..pdf.workers import UnitPdf, Writers
 from ..pdf.variants import make_variant
 from ..problems import ERROR, BrochureError, ContentError, Problem
-from ..text.fonts import StoredCharacters, bundled_font_folders, font_files
+from ..text.fonts import bundled_font_folders, font_files
 from ..themes.theme import Theme, load_theme
 from .plan import Plan
 from .speculation import Speculation
@@ -217,8 +217,7 @@ class Builder:
         self._writers: Writers | None = None
         self._card_units: dict[tuple, Unit] = {}
         self._templates_key: tuple = ()
-        # a refresh parses and checks again only the files that changed; the fonts' code points kept on disk
-        self._edition_memo = EditionMemo(StoredCharacters(cache.folder / "fonts") if cache is not None else None)
+        self._edition_memo = EditionMemo()     # a refresh parses and checks again only the files that changed
         self._forked = list(forked or [])       # taken by the first workers made
         self._edited = edited                   # used by the first refresh only
         self._holding: set[str] = set()         # units laid out ahead while the edition is read, the HTML made
@@ -318,8 +317,7 @@ class Builder:
         log.info("checking the edition")
         read_ahead = None
         if early is not None and self._look is None and self._writers is not None and self._writers.holds:
-            def read_ahead(card: Card, card_problems: list[Problem]) -> None:
-                self._read_ahead(loaded[0], card, card_problems, early, self._writers)
+            read_ahead = functools.partial(self._read_ahead, loaded[0], spec=early, writers=self._writers)
         edition, problems = load_edition(self.root, partial=self.options.draft, memo=self._edition_memo,
                                          loaded=loaded, on_card=read_ahead)
         if edition is None or (not self.options.draft and any(p.severity == ERROR for p in problems)):
@@ -367,13 +365,8 @@ class Builder:
             return
         for path in cards:
             card, problems = remembered_card(path, config, self._edition_memo)
-            if card is None or any(problem.severity == ERROR for problem in problems):
-                continue
-            try:
-                unit = card_unit(Edition(config, (card,), None, None), card, spec.theme)
-            except BrochureError:
-                continue
-            start = edited.first_pages.get(unit.name)
+            unit = _card_alone(config, card, problems, spec.theme) if card is not None else None
+            start = edited.first_pages.get(unit.name) if unit is not None else None
             if not start:
                 continue
             key = self._key(unit, start)
@@ -389,9 +382,7 @@ class Builder:
         plan knows it) if no layout is running, while this process makes the others' HTML. So the worker is
         kept busy, one card at a time (on two cores, this process and one worker are all that can run), and
         the plan (told through `Speculation(holding=...)`) takes the cards it holds as laid out ahead."""
-        if not writers.holds or not writers.facts_known or writers.running_layouts:
-            return
-        if self._look_for(spec, writers).errors:
+        if not _free_to_lay_out_ahead(writers) or self._look_for(spec, writers).errors:
             return
         log.info("%s: laid out ahead, %s", unit.name, when)
         writers.hold(self._key(unit, 1), unit, 1)
@@ -403,15 +394,11 @@ class Builder:
         just read is laid out ahead, from its HTML made alone (as `_lay_out_edited_first` makes an edited
         card's), if the worker has no layout to do. Its HTML is the book's when its templates look at no other
         card: then the plan takes it, as a card laid out while the HTML is made; else it is dropped."""
-        if any(problem.severity == ERROR for problem in card_problems):
+        if not _free_to_lay_out_ahead(writers):      # the card's HTML is not made for nothing
             return
-        if not writers.facts_known or writers.running_layouts:
-            return
-        try:
-            unit = card_unit(Edition(config, (card,), None, None), card, spec.theme)
-        except BrochureError:
-            return
-        self._lay_out_ahead(unit, spec, writers, "while the edition is read")
+        unit = _card_alone(config, card, card_problems, spec.theme)
+        if unit is not None:
+            self._lay_out_ahead(unit, spec, writers, "while the edition is read")
 
     def _spec_of(self, config: Config, quiet: bool = False) -> RendererSpec | None:
         """The look these options ask of the edition; with `quiet`, None when the theme cannot be loaded
@@ -493,6 +480,23 @@ class Builder:
         """What a unit's pages depend on, besides the files it reads: the look, its HTML, its first page."""
         return hashlib.sha256(f"{self._look.digest}\0{start}\0{unit.html}\0{unit.fallback or ''}".encode()
                               ).hexdigest()[:24]
+
+
+def _card_alone(config: Config, card: Card, problems: list[Problem], theme: Theme) -> Unit | None:
+    """A card's unit made from an edition of that card alone (its HTML is the book's unless its templates look
+    at the other cards); None for a card with errors, or one its templates cannot make."""
+    if any(problem.severity == ERROR for problem in problems):
+        return None
+    try:
+        return card_unit(Edition(config, (card,), None, None), card, theme)
+    except BrochureError:
+        return None
+
+
+def _free_to_lay_out_ahead(writers: Writers) -> bool:
+    """Whether a card may be sent ahead now: workers that hold layouts, the stylesheets' facts known (the
+    look is needed for its key), and no layout running (one at a time: this process uses the other core)."""
+    return writers.holds and writers.facts_known and not writers.running_layouts
 
 
 def _ready_assembler(font_folders: tuple[Path, ...]) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..problems import Problem
-from ..text.fonts import Characters, StoredCharacters, bundled_font_folders, printable
+from ..text.fonts import Characters, bundled_font_folders, printable
 from .models import Config
 from .sources import read_file
 
@@ -77,9 +77,7 @@ class FileDigests:
 class EditionMemo:
     """The cards and pages of the last reading of one edition, with what each came from."""
 
-    def __init__(self, stored: StoredCharacters | None = None):
-        """`stored`: where the fonts' code points are kept between processes (text/fonts.py), if anywhere."""
-        self._stored = stored
+    def __init__(self):
         self._digests = FileDigests()
         self._readings: dict[tuple[str, Path], _Reading] = {}
         self._met: set[tuple[str, Path]] = set()
@@ -88,7 +86,7 @@ class EditionMemo:
 
     def fonts(self, config: Config) -> Characters:
         """The characters the edition's fonts draw, the fonts' digests kept here."""
-        return printable(bundled_font_folders(config.root), self._digests.of, self._stored)
+        return printable(bundled_font_folders(config.root), self._digests.of)
 
     def read(self, kind: str, path: Path, config: Config, fonts: Characters, reader: Reader) -> tuple[object, list]:
         """The record and problems of `path`: remembered, or `reader(raw bytes)` when anything they came from changed."""

@@ -15,13 +15,11 @@ import functools
 import hashlib
 import io
 import json
-import sys
 import threading
 import unicodedata
 from pathlib import Path
 from typing import Callable
 
-import fontTools
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 
@@ -65,14 +63,13 @@ def read_font(path: Path, data: bytes | None = None) -> TTFont:
                             "copy of the font, or remove it") from None
 
 
-def printable(folders: tuple[Path, ...], digest_of: Callable[[Path], str] | None = None,
-              stored: StoredCharacters | None = None) -> Characters:
+def printable(folders: tuple[Path, ...], digest_of: Callable[[Path], str] | None = None) -> Characters:
     """Every code point some bundled font can draw (see `Characters`), worked out once per process for the same
     font files: kept under the SHA-256 of their bytes (and their path), so a changed font is read again.
 
     `digest_of(path)` gives a file's digest from a caller that keeps them (`EditionMemo`); by default it is read here.
-    `stored`: where the code points the fonts claim are kept between processes, under the same digests; then
-    only the fonts whose glyphs are looked at (the edition's own) are read.
+    The code points brochure's own fonts claim are listed beside them (`shipped_claims`): only the fonts whose
+    glyphs are looked at (the edition's own) and any font not listed are read.
     """
     ours = shipped("assets") / "fonts"
     files = [(path, not path.resolve().is_relative_to(ours)) for path in font_files(folders)]
@@ -84,20 +81,13 @@ def printable(folders: tuple[Path, ...], digest_of: Callable[[Path], str] | None
     read = [(path, looked_at, path.read_bytes()) for path, looked_at in files]
     digests = [hashlib.sha256(data).hexdigest() for _, _, data in read]
     distinct = _distinct(read, digests)
-    claimed = stored.get(digests) if stored is not None else None
-    if claimed is not None:
-        made = Characters([(read_font(path, data), True) for path, looked_at, data, _ in distinct if looked_at],
-                          claimed)
-    else:
-        listed = shipped_claims()       # brochure's own fonts: their code points ship with them
-        fonts = [(read_font(path, data), looked_at) for path, looked_at, data, digest in distinct
-                 if looked_at or digest not in listed]
-        claimed = frozenset().union(*(listed[digest] for _, looked_at, _, digest in distinct
-                                      if not looked_at and digest in listed),
-                                    *(claimed_by(font) for font, _ in fonts))
-        made = Characters([(font, True) for font, looked_at in fonts if looked_at], claimed)
-        if stored is not None:
-            stored.put(digests, made.claimed)
+    listed = shipped_claims()
+    fonts = [(read_font(path, data), looked_at) for path, looked_at, data, digest in distinct
+             if looked_at or digest not in listed]
+    claimed = frozenset().union(*(listed[digest] for _, looked_at, _, digest in distinct
+                                  if not looked_at and digest in listed),
+                                *(claimed_by(font) for font, _ in fonts))
+    made = Characters([font for font, looked_at in fonts if looked_at], claimed)
     with _FONT_SETS_LOCK:   # under the digests of the bytes read: those of `key` may be older
         _FONT_SETS[tuple((path, looked_at, digest) for (path, looked_at, _), digest in zip(read, digests))] = made
         while len(_FONT_SETS) > MAX_FONT_SETS:
@@ -178,11 +168,10 @@ class Characters:
     for the characters asked about: looking at every glyph of every font costs seconds.
     """
 
-    def __init__(self, fonts: list[tuple[TTFont, bool]], claimed: frozenset[int] | None = None):
-        """`fonts`: every font, and whether its glyphs are looked at; or, with `claimed` (the code points every
-        font claims, as stored), only the fonts whose glyphs are looked at."""
-        self._fonts = [(font, font.getBestCmap() or {}, looked_at) for font, looked_at in fonts]
-        self.claimed = frozenset(point for _, cmap, _ in self._fonts for point in cmap) if claimed is None else claimed
+    def __init__(self, looked_at: list[TTFont], claimed: frozenset[int]):
+        """`looked_at`: the fonts whose glyphs are looked at; `claimed`: the code points every font claims."""
+        self._fonts = [(font, font.getBestCmap() or {}) for font in looked_at]
+        self.claimed = claimed
         self._drawn: dict[int, bool] = {}
         self._lock = threading.Lock()   # one set serves every caller in the process; fontTools reads lazily
 
@@ -192,57 +181,12 @@ class Characters:
         drawn = self._drawn.get(point)
         if drawn is None:
             with self._lock:
-                drawn = not any(_empty(font, cmap[point], point) for font, cmap, looked_at in self._fonts
-                                if looked_at and point in cmap)
+                drawn = not any(_empty(font, cmap[point], point) for font, cmap in self._fonts if point in cmap)
             self._drawn[point] = drawn
         return drawn
 
     def __bool__(self) -> bool:
         return bool(self.claimed)
-
-
-class StoredCharacters:
-    """The code points a set of fonts claims, kept in a folder (build/.cache/fonts/) under the SHA-256 of every
-    font file's bytes and fontTools' version: reading every cmap was a third of reading the sample edition.
-
-    An entry is used only whole: its format, its key, a list of code points; anything else is ignored and
-    made again. At most MAX_STORED entries are kept (the oldest go).
-    """
-
-    FORMAT = "brochure font characters 1"
-    MAX_STORED = 8
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def get(self, digests: list[str]) -> frozenset[int] | None:
-        key = self._key(digests)
-        try:
-            data = json.loads((self.folder / f"{key}.json").read_bytes())
-            if data["format"] != self.FORMAT or data["key"] != key:
-                return None
-            points = frozenset(data["points"])
-            if not all(isinstance(point, int) and 0 <= point <= sys.maxunicode for point in points):
-                return None
-            return points
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):
-            return None
-
-    def put(self, digests: list[str], points: frozenset[int]) -> None:
-        """Kept for the next process; a folder that cannot be written only costs it the fonts' reading."""
-        from ..output import write_atomically
-        key = self._key(digests)
-        data = json.dumps({"format": self.FORMAT, "key": key, "points": sorted(points)}).encode()
-        try:
-            write_atomically(self.folder / f"{key}.json", data)
-            entries = sorted(self.folder.glob("*.json"), key=lambda path: path.stat().st_mtime_ns)
-            for old in entries[:-self.MAX_STORED]:
-                old.unlink(missing_ok=True)
-        except (BrochureError, OSError):
-            pass
-
-    def _key(self, digests: list[str]) -> str:
-        return hashlib.sha256(repr((self.FORMAT, fontTools.version, sorted(digests))).encode()).hexdigest()[:32]
 
 
 def _empty(font: TTFont, glyph: str, point: int) -> bool:
